@@ -1,1 +1,3 @@
-class P { static void Main() {} }
+using DocTable.Orleans.Client.Cli;
+
+return await CommandLine.Build().Parse(args).InvokeAsync();

@@ -1,0 +1,26 @@
+namespace DocTable.Orleans;
+
+/// <summary>One ORDER BY term.</summary>
+/// <param name="Column">Column name.</param>
+/// <param name="Descending">Sort descending.</param>
+public sealed record OrderBy(string Column, bool Descending = false)
+{
+    /// <summary>Ascending order on <paramref name="column"/>.</summary>
+    public static OrderBy Asc(string column) => new(column);
+
+    /// <summary>Descending order on <paramref name="column"/>.</summary>
+    public static OrderBy Desc(string column) => new(column, true);
+}
+
+/// <summary>A select: which columns, which rows, in which order, how many.</summary>
+/// <param name="Columns">Columns to return; null for all.</param>
+/// <param name="Where">Filter; null for all rows.</param>
+/// <param name="OrderBy">Sort terms; null or empty for table order (by id).</param>
+/// <param name="Limit">Maximum rows; null for no limit.</param>
+/// <param name="Offset">Rows to skip.</param>
+public sealed record SelectQuery(
+    string[]? Columns = null,
+    Filter? Where = null,
+    OrderBy[]? OrderBy = null,
+    int? Limit = null,
+    int Offset = 0);

@@ -1,0 +1,41 @@
+namespace DocTable.Orleans;
+
+/// <summary>The columns of a table, in order. Built from a row type by the client, stored with the table.</summary>
+public sealed class TableSchema
+{
+    /// <summary>Creates a schema; validates every column name and that at most one column has each managed role.</summary>
+    public TableSchema(IReadOnlyList<ColumnDef> columns)
+    {
+        if (columns.Count == 0) throw new SchemaException("A table needs at least one column.");
+        var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var c in columns)
+        {
+            Identifier.Validate(c.Name, "column");
+            if (!seen.Add(c.Name)) throw new SchemaException($"Column '{c.Name}' is declared twice.");
+            if (c.DefaultSql is not null && !SqlLiteral.IsValid(c.DefaultSql))
+                throw new SchemaException($"Default of column '{c.Name}' is not a plain SQL literal: {c.DefaultSql}");
+            if (c.Role == ColumnRole.Id && c.Type != ColumnType.Int64 && c.Type != ColumnType.Int32)
+                throw new SchemaException($"Id column '{c.Name}' must be an integer.");
+            if (c.Role is ColumnRole.Added or ColumnRole.Updated && c.Type != ColumnType.DateTime)
+                throw new SchemaException($"Timestamp column '{c.Name}' must be a DateTime.");
+        }
+        foreach (var role in new[] { ColumnRole.Id, ColumnRole.Added, ColumnRole.Updated })
+            if (columns.Count(c => c.Role == role) > 1)
+                throw new SchemaException($"Only one {role} column is allowed.");
+        Columns = columns;
+    }
+
+    /// <summary>The columns in table order.</summary>
+    public IReadOnlyList<ColumnDef> Columns { get; }
+
+    /// <summary>Finds a column by name (case-insensitive, as SQLite does), or null.</summary>
+    public ColumnDef? Find(string name)
+    {
+        foreach (var c in Columns)
+            if (string.Equals(c.Name, name, StringComparison.OrdinalIgnoreCase)) return c;
+        return null;
+    }
+
+    /// <summary>The column with the given role, or null.</summary>
+    public ColumnDef? WithRole(ColumnRole role) => Columns.FirstOrDefault(c => c.Role == role);
+}

@@ -1,0 +1,112 @@
+using Microsoft.Extensions.Logging;
+
+namespace DocTable.Orleans.Grains;
+
+/// <summary>
+/// DocTable's QueueInserter as a grain: buffers one producer's rows for one table and writes them to
+/// the table grain in chunks — when <c>ChunkSize</c> rows wait, when rows have waited
+/// <c>FlushInterval</c>, on <see cref="FlushAsync"/>, and when it deactivates (idle or shutdown).
+/// A flush returns once the table has committed the chunk. The buffer never holds more than one chunk.
+/// </summary>
+public sealed class QueueInserterGrain(VerboseOutput output, ILogger<QueueInserterGrain> logger) : Grain, IQueueInserterGrain
+{
+    private QueueInserterOptions? _options;
+    private List<object?[]> _buffer = [];
+    private long _oldestTick;
+    private IDisposable? _timer;
+
+    /// <summary>Inserters stop after producers and before tables.</summary>
+    public override int ShutdownStage => 50;
+
+    /// <inheritdoc/>
+    public async Task ConfigureAsync(QueueInserterOptions options, CancellationToken cancellationToken = default)
+    {
+        Identifier.Validate(options.Table, "table");
+        foreach (var column in options.Columns) Identifier.Validate(column, "column");
+        if (options.ChunkSize < 1) throw new ArgumentOutOfRangeException(nameof(options), options.ChunkSize, "ChunkSize must be at least 1.");
+        if (options.FlushInterval is { } every && every <= TimeSpan.Zero)
+            throw new ArgumentOutOfRangeException(nameof(options), every, "FlushInterval must be positive.");
+        if (_options is not null && _options != options) await FlushAsync(cancellationToken);
+        _options = options;
+        _timer?.Dispose();
+        _timer = null;
+        if (options.FlushInterval is { } interval)
+        {
+            var period = TimeSpan.FromMilliseconds(Math.Clamp(interval.TotalMilliseconds / 4, 5, 1000));
+            _timer = RegisterTimer(OnTimerAsync, period, period);
+        }
+    }
+
+    /// <inheritdoc/>
+    public async Task InsertRowAsync(object?[] row, CancellationToken cancellationToken = default)
+    {
+        var options = Configured();
+        CheckWidth(options, row);
+        Add(row);
+        if (_buffer.Count >= options.ChunkSize) await FlushAsync(cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public async Task InsertAsync(List<object?[]> rows, CancellationToken cancellationToken = default)
+    {
+        var options = Configured();
+        foreach (var row in rows) CheckWidth(options, row);
+        foreach (var row in rows)
+        {
+            Add(row);
+            if (_buffer.Count >= options.ChunkSize) await FlushAsync(cancellationToken);
+        }
+    }
+
+    /// <inheritdoc/>
+    public async Task<int> FlushAsync(CancellationToken cancellationToken = default)
+    {
+        if (_buffer.Count == 0 || _options is null) return 0;
+        var rows = _buffer;
+        _buffer = new List<object?[]>(Math.Min(_options.ChunkSize, 4096));
+        if (_options.Verbose) output.Writer.WriteLine($"Inserting {rows.Count} records.");
+        var table = GrainFactory.GetGrain<ITableGrain>(_options.Table);
+        var result = await table.InsertAsync(new RowBatch(_options.Columns, rows), InsertOptions.Default, cancellationToken);
+        await result.Durable;
+        return rows.Count;
+    }
+
+    /// <inheritdoc/>
+    public Task<int> GetPendingAsync(CancellationToken cancellationToken = default) => Task.FromResult(_buffer.Count);
+
+    /// <summary>Flushes what waits; a failure is logged, since nobody is left to receive it.</summary>
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        _timer?.Dispose();
+        try
+        {
+            await FlushAsync(CancellationToken.None);
+        }
+        catch (Exception e)
+        {
+            logger.LogError(e, "Queue inserter {Key} could not flush {Rows} rows on {Reason}", GetPrimaryKeyString(), _buffer.Count, reason);
+        }
+    }
+
+    private async Task OnTimerAsync(CancellationToken cancellationToken)
+    {
+        if (_buffer.Count > 0 && _options?.FlushInterval is { } interval
+            && Environment.TickCount64 - _oldestTick >= (long)interval.TotalMilliseconds)
+            await FlushAsync(cancellationToken);
+    }
+
+    private void Add(object?[] row)
+    {
+        if (_buffer.Count == 0) _oldestTick = Environment.TickCount64;
+        _buffer.Add(row);
+    }
+
+    private QueueInserterOptions Configured()
+        => _options ?? throw new InvalidOperationException($"Queue inserter {GetPrimaryKeyString()} is not configured; call ConfigureAsync first.");
+
+    private static void CheckWidth(QueueInserterOptions options, object?[] row)
+    {
+        if (row is null || row.Length != options.Columns.Length)
+            throw new MalformedMessageException($"A row has {row?.Length ?? 0} values for {options.Columns.Length} columns.");
+    }
+}

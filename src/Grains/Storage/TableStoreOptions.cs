@@ -1,0 +1,32 @@
+namespace DocTable.Orleans.Grains.Storage;
+
+/// <summary>How hard a commit waits for the disk (SQLite's <c>PRAGMA synchronous</c> in WAL mode).</summary>
+public enum Durability
+{
+    /// <summary>Every commit is synced to disk before it is reported (<c>synchronous=FULL</c>).</summary>
+    Full,
+    /// <summary>Commits survive a process crash; the last ones may be lost on power failure (<c>synchronous=NORMAL</c>).</summary>
+    Normal,
+}
+
+/// <summary>Where table files live and how table grains commit.</summary>
+public sealed class TableStoreOptions
+{
+    /// <summary>Folder holding one SQLite file per table (<c>{table}.db</c>).</summary>
+    public string DataDirectory { get; set; } = "data";
+
+    /// <summary>Commit durability; FULL by default.</summary>
+    public Durability Durability { get; set; } = Durability.Full;
+
+    /// <summary>How long a statement waits for another process's lock before it fails.</summary>
+    public TimeSpan BusyTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>An open transaction is committed once it holds this many rows, even if more writes wait.</summary>
+    public int MaxRowsPerTransaction { get; set; } = 200_000;
+
+    /// <summary>An open transaction is committed once it is this old, even if more writes wait.</summary>
+    public TimeSpan MaxTransactionAge { get; set; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>Path of a table's file.</summary>
+    public string TablePath(string table) => Path.Combine(DataDirectory, table + ".db");
+}

@@ -1,0 +1,40 @@
+namespace DocTable.Orleans.Grains.Storage;
+
+/// <summary>Checks storage values against column definitions before anything is written.</summary>
+internal static class ValueChecks
+{
+    /// <summary>Throws a typed error naming the column if <paramref name="value"/> does not fit <paramref name="column"/>.</summary>
+    public static void Check(ColumnDef column, object? value, int row)
+    {
+        if (value is null)
+        {
+            if (!column.Nullable)
+                throw new NullValueException($"Column '{column.Name}' does not allow NULL (row {row} of the batch); nothing of the batch was written.");
+            return;
+        }
+        var ok = column.Type switch
+        {
+            ColumnType.Int32 => value is long l && l is >= int.MinValue and <= int.MaxValue,
+            ColumnType.Int64 => value is long,
+            ColumnType.Boolean => value is long b && b is 0 or 1,
+            ColumnType.Real => value is double or long,
+            ColumnType.Text or ColumnType.Json => value is string,
+            ColumnType.DateTime => value is string s && LooksLikeDateTime(s),
+            ColumnType.Blob => value is byte[],
+            _ => false,
+        };
+        if (!ok)
+            throw new ColumnTypeException(
+                $"Column '{column.Name}' is {column.Type} but row {row} of the batch gives {Describe(value)}; nothing of the batch was written.");
+    }
+
+    private static bool LooksLikeDateTime(string s)
+        => s.Length == ColumnTypes.DateTimeFormat.Length && s[4] == '-' && s[7] == '-' && s[10] == ' ' && s[13] == ':' && s[16] == ':' && s[19] == '.';
+
+    private static string Describe(object value) => value switch
+    {
+        string s => $"the text '{(s.Length > 40 ? s[..40] + "…" : s)}'",
+        byte[] b => $"a blob of {b.Length} bytes",
+        _ => $"the {value.GetType().Name} {value}",
+    };
+}

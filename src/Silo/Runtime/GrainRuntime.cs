@@ -1,0 +1,154 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace DocTable.Orleans.Silo.Runtime;
+
+/// <summary>
+/// The in-process grain runtime: a directory of activations (exactly one per interface and key),
+/// activation on first call, idle collection and a graceful, staged shutdown. It is the
+/// <see cref="IGrainFactory"/> of the embedded silo; grain references are proxies that post calls
+/// to an activation's mailbox.
+/// </summary>
+public sealed class GrainRuntime : IGrainFactory, IAsyncDisposable
+{
+    private readonly ConcurrentDictionary<(Type, string), GrainActivation> _directory = new();
+    private readonly ConcurrentDictionary<(Type, string), object> _references = new();
+    private readonly Dictionary<Type, Type> _implementations;
+    private readonly IServiceProvider _services;
+    private readonly GrainRuntimeOptions _options;
+    private readonly ILoggerFactory _loggerFactory;
+    private readonly ILogger _logger;
+    private readonly Timer _collector;
+    private volatile bool _stopping;
+    private Task? _stopTask;
+
+    /// <summary>Creates a runtime that builds grains from <paramref name="services"/>.</summary>
+    /// <param name="implementations">Grain interface to implementation class.</param>
+    /// <param name="services">Services grain constructors may ask for.</param>
+    /// <param name="options">Mailbox size and idle timings.</param>
+    public GrainRuntime(IReadOnlyDictionary<Type, Type> implementations, IServiceProvider services, GrainRuntimeOptions? options = null)
+    {
+        _implementations = new Dictionary<Type, Type>(implementations);
+        foreach (var (iface, impl) in _implementations)
+        {
+            if (!iface.IsInterface || !typeof(IGrainWithStringKey).IsAssignableFrom(iface))
+                throw new ArgumentException($"{iface.Name} is not a grain interface (an interface deriving from IGrainWithStringKey).");
+            if (!iface.IsAssignableFrom(impl) || !typeof(Grain).IsAssignableFrom(impl))
+                throw new ArgumentException($"{impl.Name} must derive from Grain and implement {iface.Name}.");
+        }
+        _services = services;
+        _options = options ?? new GrainRuntimeOptions();
+        _loggerFactory = services.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance;
+        _logger = _loggerFactory.CreateLogger<GrainRuntime>();
+        _collector = new Timer(_ => CollectIdle(), null, _options.CollectionInterval, _options.CollectionInterval);
+    }
+
+    /// <summary>Number of live activations.</summary>
+    public int ActivationCount => _directory.Count;
+
+    /// <summary>True once <see cref="StopAsync"/> began.</summary>
+    public bool IsStopping => _stopping;
+
+    /// <inheritdoc/>
+    public TGrain GetGrain<TGrain>(string key) where TGrain : IGrainWithStringKey
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        if (!_implementations.ContainsKey(typeof(TGrain)))
+            throw new ArgumentException($"No grain class is registered for {typeof(TGrain).Name}.");
+        return (TGrain)_references.GetOrAdd((typeof(TGrain), key), k => GrainProxy.Create<TGrain>(this, k.Item2));
+    }
+
+    /// <summary>
+    /// Runs <paramref name="call"/> as a turn of the activation for (<paramref name="grainInterface"/>,
+    /// <paramref name="key"/>), activating it if needed. Waits while its mailbox is full.
+    /// </summary>
+    internal async Task<T> InvokeAsync<T>(Type grainInterface, string key, Func<Grain, Task<T>> call, CancellationToken cancellationToken)
+    {
+        var caller = GrainActivation.Current;
+        if (_stopping && caller is null)
+            throw new SiloUnavailableException("The silo is shutting down and takes no new calls.");
+        if (caller is not null && caller.GrainInterface == grainInterface && caller.Key == key)
+            throw new InvalidOperationException($"Grain {grainInterface.Name}/{key} called itself; a non-reentrant grain would deadlock.");
+
+        var item = new CallItem<T>(call, cancellationToken);
+        while (true)
+        {
+            var activation = GetOrActivate(grainInterface, key);
+            if (await activation.TryEnqueueAsync(item, cancellationToken).ConfigureAwait(false))
+                return await item.Result.ConfigureAwait(false);
+            // The activation is closing: wait until it has left the directory, then use a new one.
+            await activation.Stopped.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private GrainActivation GetOrActivate(Type grainInterface, string key)
+    {
+        if (_directory.TryGetValue((grainInterface, key), out var existing)) return existing;
+        lock (_directory)
+        {
+            if (_directory.TryGetValue((grainInterface, key), out existing)) return existing;
+            var grain = (Grain)ActivatorUtilities.CreateInstance(_services, _implementations[grainInterface]);
+            var activation = new GrainActivation(this, grainInterface, key, grain, _options.MailboxCapacity,
+                _loggerFactory.CreateLogger(grain.GetType()));
+            _directory[(grainInterface, key)] = activation;
+            activation.Start();
+            return activation;
+        }
+    }
+
+    internal void Remove(GrainActivation activation)
+        => _directory.TryRemove(new KeyValuePair<(Type, string), GrainActivation>((activation.GrainInterface, activation.Key), activation));
+
+    private void CollectIdle()
+    {
+        var cutoff = Environment.TickCount64 - (long)_options.IdleTimeout.TotalMilliseconds;
+        foreach (var activation in _directory.Values)
+            if (activation.LastActivity < cutoff && activation.PendingCalls == 0)
+                activation.TryPost(new DeactivateItem(DeactivationReason.Idle));
+    }
+
+    /// <summary>
+    /// Deactivates every activation whose last call ended more than <paramref name="idleFor"/> ago
+    /// (all of them with <see cref="TimeSpan.Zero"/>) and waits until they are gone.
+    /// </summary>
+    public async Task DeactivateIdleAsync(TimeSpan idleFor)
+    {
+        var cutoff = Environment.TickCount64 - (long)idleFor.TotalMilliseconds;
+        var victims = _directory.Values.Where(a => a.LastActivity <= cutoff).ToList();
+        foreach (var a in victims) a.TryPost(new DeactivateItem(DeactivationReason.Idle));
+        await Task.WhenAll(victims.Select(a => a.Stopped.WaitAsync(TimeSpan.FromSeconds(30)))).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Graceful shutdown: takes no new calls from outside grains, then deactivates grains stage by
+    /// stage (<see cref="Grain.ShutdownStage"/>, lowest first), each finishing its queued calls and
+    /// running <see cref="Grain.OnDeactivateAsync"/> (queue inserters flush, tables commit and close).
+    /// </summary>
+    public Task StopAsync()
+    {
+        lock (_directory)
+        {
+            _stopping = true;
+            return _stopTask ??= StopCoreAsync();
+        }
+    }
+
+    private async Task StopCoreAsync()
+    {
+        await _collector.DisposeAsync().ConfigureAwait(false);
+        while (!_directory.IsEmpty)
+        {
+            var stage = _directory.Values.Min(a => a.Grain.ShutdownStage);
+            var batch = _directory.Values.Where(a => a.Grain.ShutdownStage == stage).ToList();
+            foreach (var a in batch)
+                await a.TryEnqueueAsync(new DeactivateItem(DeactivationReason.Shutdown), CancellationToken.None).ConfigureAwait(false);
+            await Task.WhenAll(batch.Select(a => a.Stopped)).ConfigureAwait(false);
+        }
+        _logger.LogDebug("Grain runtime stopped");
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask DisposeAsync() => await StopAsync().ConfigureAwait(false);
+}

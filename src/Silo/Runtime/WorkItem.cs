@@ -1,0 +1,60 @@
+namespace DocTable.Orleans.Silo.Runtime;
+
+/// <summary>One entry of an activation's mailbox: a call, a timer tick or a deactivation request.</summary>
+internal abstract class WorkItem
+{
+    /// <summary>Runs the item as a turn of <paramref name="grain"/>.</summary>
+    public abstract Task RunAsync(Grain grain);
+
+    /// <summary>Fails the item without running it (the activation could not run it).</summary>
+    public abstract void Fail(Exception error);
+}
+
+/// <summary>A grain call whose result goes back to the caller.</summary>
+internal sealed class CallItem<T>(Func<Grain, Task<T>> call, CancellationToken cancellationToken) : WorkItem
+{
+    private readonly TaskCompletionSource<T> _result = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public Task<T> Result => _result.Task;
+
+    public override async Task RunAsync(Grain grain)
+    {
+        if (cancellationToken.IsCancellationRequested)
+        {
+            _result.TrySetCanceled(cancellationToken);
+            return;
+        }
+        try
+        {
+            _result.TrySetResult(await call(grain).ConfigureAwait(false));
+        }
+        catch (OperationCanceledException e) when (e.CancellationToken == cancellationToken && cancellationToken.IsCancellationRequested)
+        {
+            _result.TrySetCanceled(cancellationToken);
+        }
+        catch (Exception e)
+        {
+            _result.TrySetException(e);
+        }
+    }
+
+    public override void Fail(Exception error) => _result.TrySetException(error);
+}
+
+/// <summary>A timer tick; errors are logged by the activation, never thrown to anybody.</summary>
+internal sealed class TimerItem(GrainTimer timer) : WorkItem
+{
+    public override Task RunAsync(Grain grain) => timer.RunTickAsync();
+
+    public override void Fail(Exception error) => timer.TickDropped();
+}
+
+/// <summary>A request to deactivate; honoured only if nothing else waits, except on shutdown.</summary>
+internal sealed class DeactivateItem(DeactivationReason reason) : WorkItem
+{
+    public DeactivationReason Reason => reason;
+
+    public override Task RunAsync(Grain grain) => Task.CompletedTask;
+
+    public override void Fail(Exception error) { }
+}
