@@ -56,7 +56,10 @@ public sealed class GrainRuntime : IGrainFactory, IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(key);
         if (!_implementations.ContainsKey(typeof(TGrain)))
+        {
+            if (_options.RemoteReferences?.Invoke(typeof(TGrain), key) is TGrain remote) return remote;
             throw new ArgumentException($"No grain class is registered for {typeof(TGrain).Name}.");
+        }
         return (TGrain)_references.GetOrAdd((typeof(TGrain), key), k => GrainProxy.Create<TGrain>(this, k.Item2));
     }
 
@@ -107,6 +110,19 @@ public sealed class GrainRuntime : IGrainFactory, IAsyncDisposable
         foreach (var activation in _directory.Values)
             if (activation.LastActivity < cutoff && activation.PendingCalls == 0)
                 activation.TryPost(new DeactivateItem(DeactivationReason.Idle));
+    }
+
+    /// <summary>
+    /// Deactivates the activation of (<typeparamref name="TGrain"/>, <paramref name="key"/>) if there is
+    /// one: it finishes the calls already in its mailbox, runs <see cref="Grain.OnDeactivateAsync"/> and
+    /// leaves the directory. The next call activates it afresh (a cluster silo does this when it stops
+    /// owning a table, so no state cached by the old activation survives).
+    /// </summary>
+    public async Task DeactivateAsync<TGrain>(string key) where TGrain : IGrainWithStringKey
+    {
+        if (!_directory.TryGetValue((typeof(TGrain), key), out var activation)) return;
+        await activation.TryEnqueueAsync(new DeactivateItem(DeactivationReason.Requested), CancellationToken.None).ConfigureAwait(false);
+        await activation.Stopped.ConfigureAwait(false);
     }
 
     /// <summary>

@@ -11,4 +11,11 @@ public sealed class GrainRuntimeOptions
 
     /// <summary>How often idle activations are looked for.</summary>
     public TimeSpan CollectionInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// References for grain interfaces with no class in this runtime: given the interface and key,
+    /// returns an object implementing the interface (for example a remote table in a cluster client),
+    /// or null. Grain code calls <c>GetGrain</c> as usual and does not know the difference.
+    /// </summary>
+    public Func<Type, string, object?>? RemoteReferences { get; set; }
 }
