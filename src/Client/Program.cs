@@ -1,3 +1,5 @@
+using System.CommandLine;
 using DocTable.Orleans.Client.Cli;
 
-return await CommandLine.Build().Parse(args).InvokeAsync();
+// Long enough for `doctable silo` to drain on SIGTERM before the process is ended.
+return await CommandLine.Build().Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(60) });

@@ -11,6 +11,11 @@ public static class CommandLine
         Description = "Data directory holding one SQLite file per table (embedded mode)",
     };
 
+    private static readonly Option<string?> Broker = new("--broker")
+    {
+        Description = "Query a cluster through this broker, amqp://user:pass@host:5672/ (instead of --data)",
+    };
+
     private static readonly Option<string> Table = new("--table", "-t")
     {
         Description = "Table name",
@@ -31,6 +36,9 @@ public static class CommandLine
             HeadCommand(),
             CountCommand(),
             SelectCommand(),
+            SiloCommand.Create(),
+            FleetCommand.Create(),
+            FleetCommand.CreateWorker(),
         };
         return root;
     }
@@ -60,7 +68,7 @@ public static class CommandLine
     private static Command HeadCommand()
     {
         var rows = new Option<int>("-n", "--rows") { Description = "Number of rows", DefaultValueFactory = _ => 10 };
-        var command = new Command("head", "Print the first rows of a table") { Data, Table, rows };
+        var command = new Command("head", "Print the first rows of a table") { Data, Broker, Table, rows };
         command.SetAction((parse, ct) => WithTableAsync(parse, async grain =>
         {
             RowPrinter.Print(AnsiConsole.Console, await grain.SelectAsync(new SelectQuery(Limit: parse.GetValue(rows)), ct));
@@ -70,7 +78,7 @@ public static class CommandLine
 
     private static Command CountCommand()
     {
-        var command = new Command("count", "Count the rows of a table") { Data, Table, Where };
+        var command = new Command("count", "Count the rows of a table") { Data, Broker, Table, Where };
         command.SetAction((parse, ct) => WithTableAsync(parse, async grain =>
         {
             Console.WriteLine(await grain.CountAsync(WhereParser.Parse(parse.GetValue(Where)), ct));
@@ -84,7 +92,7 @@ public static class CommandLine
         var orderBy = new Option<string?>("--order-by") { Description = "Column to sort by; append ' desc' for descending" };
         var limit = new Option<int?>("--limit", "-n") { Description = "Maximum rows" };
         var offset = new Option<int>("--offset") { Description = "Rows to skip" };
-        var command = new Command("select", "Print the rows of a table that match a filter") { Data, Table, Where, columns, orderBy, limit, offset };
+        var command = new Command("select", "Print the rows of a table that match a filter") { Data, Broker, Table, Where, columns, orderBy, limit, offset };
         command.SetAction((parse, ct) => WithTableAsync(parse, async grain =>
         {
             var order = parse.GetValue(orderBy) is { } o
@@ -103,13 +111,15 @@ public static class CommandLine
     {
         try
         {
-            await using var client = DocTableClient.StartEmbedded(parse.GetValue(Data) ?? "data");
+            await using var client = parse.GetValue(Broker) is { } broker
+                ? await DocTableClient.ConnectAsync(broker)
+                : DocTableClient.StartEmbedded(parse.GetValue(Data) ?? "data");
             var grain = client.GrainFactory.GetGrain<ITableGrain>(parse.GetValue(Table)!);
             await grain.OpenAsync(null);
             await action(grain);
             return 0;
         }
-        catch (DocTableException e)
+        catch (Exception e) when (e is DocTableException or ArgumentException)
         {
             Console.Error.WriteLine($"error: {e.Message}");
             return 2;

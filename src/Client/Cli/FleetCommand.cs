@@ -1,0 +1,194 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using System.Reflection;
+using Spectre.Console;
+
+namespace DocTable.Orleans.Client.Cli;
+
+/// <summary>
+/// Producer fleets over a cluster. <c>doctable produce --broker URI --table T --producers K --rows N
+/// [--chunk C]</c> runs the seed workload (rows {process, number}, numbers 0..N-1 split in contiguous
+/// ranges) from K producer OS processes, shows a progress bar fed by their confirmed rows, and checks
+/// the table's row count at the end. Each producer process is <c>doctable produce-worker …</c>.
+/// </summary>
+internal static class FleetCommand
+{
+    private static readonly Option<string> Broker = new("--broker") { Description = "Broker URI, amqp://user:pass@host:5672/", Required = true };
+    private static readonly Option<string> Table = new("--table", "-t") { Description = "Table name", DefaultValueFactory = _ => "tmp_concurrent" };
+    private static readonly Option<int> Chunk = new("--chunk") { Description = "Rows per message (one batch, one producer sequence number)", DefaultValueFactory = _ => 1000 };
+
+    /// <summary>The <c>produce</c> command (cluster fleet).</summary>
+    public static Command Create()
+    {
+        var producers = new Option<int>("--producers", "-k") { Description = "Producer processes", DefaultValueFactory = _ => 4 };
+        var rows = new Option<long>("--rows", "-n") { Description = "Rows in total", DefaultValueFactory = _ => 100_000 };
+        var command = new Command("produce", "Insert the seed workload from K producer processes into a cluster table, with a progress bar and a final count check")
+        {
+            Broker, Table, producers, rows, Chunk,
+        };
+        command.SetAction((parse, ct) => RunFleetAsync(parse.GetValue(Broker)!, parse.GetValue(Table)!, parse.GetValue(producers), parse.GetValue(rows), parse.GetValue(Chunk), ct));
+        return command;
+    }
+
+    /// <summary>The hidden <c>produce-worker</c> command: one producer process of a fleet.</summary>
+    public static Command CreateWorker()
+    {
+        var producer = new Option<string>("--producer-id") { Required = true, Description = "Producer id (unique per run; keys the exactly-once sequence)" };
+        var process = new Option<string>("--process") { Required = true, Description = "Value of the rows' process column" };
+        var from = new Option<long>("--from") { Description = "First number" };
+        var count = new Option<long>("--count") { Required = true, Description = "Rows to insert" };
+        var command = new Command("produce-worker", "One producer process of `doctable produce` (prints 'progress N' lines)")
+        {
+            Broker, Table, Chunk, producer, process, from, count,
+        };
+        command.Hidden = true;
+        command.SetAction((parse, ct) => RunWorkerAsync(parse.GetValue(Broker)!, parse.GetValue(Table)!, parse.GetValue(producer)!,
+            parse.GetValue(process)!, parse.GetValue(from), parse.GetValue(count), parse.GetValue(Chunk), ct));
+        return command;
+    }
+
+    /// <summary>Runs a fleet: K worker processes, a progress bar, a final count check. Returns the exit code.</summary>
+    public static async Task<int> RunFleetAsync(string broker, string table, int producers, long rows, int chunk, CancellationToken cancellationToken)
+    {
+        if (producers < 1 || rows < 0 || chunk < 1)
+        {
+            Console.Error.WriteLine("error: --producers and --chunk must be at least 1 and --rows not negative.");
+            return 2;
+        }
+        try
+        {
+            await using var client = await DocTableClient.ConnectAsync(broker, cancellationToken: cancellationToken);
+            var db = client.Table<SimpleRow>(table);
+            await db.OpenAsync(cancellationToken);
+            var before = await db.CountAsync(cancellationToken: cancellationToken);
+            var run = Guid.NewGuid().ToString("N")[..8];
+            var stopwatch = Stopwatch.StartNew();
+            var done = new long[producers];
+            var workers = new List<Process>(producers);
+            try
+            {
+                long start = 0;
+                for (var i = 0; i < producers; i++)
+                {
+                    var count = rows / producers + (i < rows % producers ? 1 : 0);
+                    workers.Add(StartWorker(broker, table, chunk, $"{run}-p{i}", $"p{i}", start, count, i, done));
+                    start += count;
+                }
+                await ShowProgressAsync(workers, done, rows, cancellationToken);
+            }
+            finally
+            {
+                foreach (var w in workers.Where(w => !w.HasExited)) w.Kill(entireProcessTree: true);
+            }
+            var failed = workers.Count(w => w.ExitCode != 0);
+            var after = await db.CountAsync(cancellationToken: cancellationToken);
+            var seconds = stopwatch.Elapsed.TotalSeconds;
+            AnsiConsole.MarkupLine($"{rows:N0} rows from {producers} producer processes in {seconds:0.00} s: [bold]{rows / Math.Max(seconds, 1e-9):N0} rows/s[/] (chunk {chunk})");
+            var ok = failed == 0 && after - before == rows;
+            AnsiConsole.MarkupLine(ok
+                ? $"[green]checked: table {Markup.Escape(table)} grew by {after - before:N0} rows ({after:N0} in all)[/]"
+                : $"[red]check failed: {failed} producer(s) failed; table {Markup.Escape(table)} grew by {after - before:N0} rows, expected {rows:N0}[/]");
+            return ok ? 0 : 1;
+        }
+        catch (Exception e) when (e is DocTableException or ArgumentException)
+        {
+            Console.Error.WriteLine($"error: {e.Message}");
+            return 2;
+        }
+    }
+
+    private static async Task ShowProgressAsync(List<Process> workers, long[] done, long rows, CancellationToken cancellationToken)
+    {
+        var all = Task.WhenAll(workers.Select(w => w.WaitForExitAsync(cancellationToken)));
+        await AnsiConsole.Progress().AutoClear(false).StartAsync(async context =>
+        {
+            var bar = context.AddTask("rows confirmed", maxValue: Math.Max(1, rows));
+            while (!all.IsCompleted)
+            {
+                bar.Value = done.Sum();
+                await Task.WhenAny(all, Task.Delay(200, cancellationToken));
+            }
+            bar.Value = done.Sum();
+        });
+        await all;
+    }
+
+    private static Process StartWorker(string broker, string table, int chunk, string producerId, string process, long from, long count, int index, long[] done)
+    {
+        var info = SelfCommand();
+        foreach (var arg in new[] { "produce-worker", "--broker", broker, "--table", table, "--chunk", chunk.ToString(CultureInfo.InvariantCulture),
+                     "--producer-id", producerId, "--process", process, "--from", from.ToString(CultureInfo.InvariantCulture), "--count", count.ToString(CultureInfo.InvariantCulture) })
+            info.ArgumentList.Add(arg);
+        info.RedirectStandardOutput = true;
+        var worker = new Process { StartInfo = info };
+        worker.OutputDataReceived += (_, line) =>
+        {
+            if (line.Data is { } text && text.StartsWith("progress ", StringComparison.Ordinal) && long.TryParse(text.AsSpan(9), CultureInfo.InvariantCulture, out var n))
+                Interlocked.Exchange(ref done[index], n);
+        };
+        worker.Start();
+        worker.BeginOutputReadLine();
+        return worker;
+    }
+
+    /// <summary>How to start this program again: the apphost, or <c>dotnet doctable.dll</c>.</summary>
+    public static ProcessStartInfo SelfCommand()
+    {
+        var host = Environment.ProcessPath ?? "dotnet";
+        var info = new ProcessStartInfo(host) { UseShellExecute = false };
+        if (Path.GetFileNameWithoutExtension(host).Equals("dotnet", StringComparison.OrdinalIgnoreCase))
+            info.ArgumentList.Add(Assembly.GetEntryAssembly()!.Location);
+        return info;
+    }
+
+    /// <summary>
+    /// One producer: inserts numbers from..from+count-1 in batches of <paramref name="chunk"/>, each
+    /// batch one message with this producer's id and the batch's sequence number (1, 2, …), without
+    /// waiting for one confirm before the next publish (the connection bounds the messages in flight).
+    /// Prints "progress N" as rows are confirmed.
+    /// </summary>
+    public static async Task<int> RunWorkerAsync(string broker, string table, string producerId, string process, long from, long count, int chunk, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var client = await DocTableClient.ConnectAsync(broker, cancellationToken: cancellationToken);
+            await client.Table<SimpleRow>(table).OpenAsync(cancellationToken);
+            var grain = client.GrainFactory.GetGrain<ITableGrain>(table);
+            string[] columns = ["process", "number"];
+            var confirms = new Queue<(Task Durable, long Rows)>();
+            long confirmed = 0, sequence = 0;
+            var lastReport = 0L;
+            for (var start = 0L; start < count; start += chunk)
+            {
+                var n = (int)Math.Min(chunk, count - start);
+                var batch = new RowBatch(columns, n);
+                for (var i = 0; i < n; i++) batch.Rows.Add([process, from + start + i]);
+                var result = await grain.InsertAsync(batch, new InsertOptions(ProducerId: producerId, Sequence: ++sequence), cancellationToken);
+                confirms.Enqueue((result.Durable, n));
+                while (confirms.TryPeek(out var head) && head.Durable.IsCompleted)
+                {
+                    await confirms.Dequeue().Durable;
+                    confirmed += head.Rows;
+                }
+                if (Environment.TickCount64 - lastReport > 200)
+                {
+                    Console.WriteLine($"progress {confirmed}");
+                    lastReport = Environment.TickCount64;
+                }
+            }
+            while (confirms.TryDequeue(out var pending))
+            {
+                await pending.Durable.WaitAsync(cancellationToken);
+                confirmed += pending.Rows;
+            }
+            Console.WriteLine($"progress {confirmed}");
+            return 0;
+        }
+        catch (Exception e) when (e is DocTableException or ArgumentException)
+        {
+            Console.Error.WriteLine($"error: {e.Message}");
+            return 2;
+        }
+    }
+}
