@@ -145,6 +145,7 @@ internal sealed class SiloSession
                     }
                     else if (isNew && _caughtUp.Task.IsCompleted)
                     {
+                        _logger.LogInformation("Silo {Silo} joined group {Group}", silo, record.Group);
                         HandOverTo(silo);
                     }
                     break;
