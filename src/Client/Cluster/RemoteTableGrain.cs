@@ -92,7 +92,10 @@ public class RemoteTableGrain : DispatchProxy
         }
         var request = new GrainCall(TableCallDispatcher.Insert, [batch, options], _connection.ProducerId).Encode();
         var answer = await _connection.RequestAsync(_queue, request, true, $"an insert into table '{_table}'", ct).ConfigureAwait(false);
-        return GrainReply.Decode(answer) as WriteResult ?? throw new MalformedMessageException("The answer to an insert carries no write result.");
+        var result = GrainReply.Decode(answer) as WriteResult ?? throw new MalformedMessageException("The answer to an insert carries no write result.");
+        // A copy republished after a reconnect finds its first copy already stored: the rows are there
+        // exactly once, but their ids are not known any more (reported as 0, as for skipped rows).
+        return result.Duplicate && result.Ids.Length != batch.Count ? new WriteResult(new long[batch.Count], 0, Task.CompletedTask, duplicate: true) : result;
     }
 
     private Task LocateAsync(bool create, CancellationToken ct)

@@ -1,0 +1,103 @@
+using DocTable.Orleans.Client.Cli;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace DocTable.Orleans.Tests.Cluster;
+
+/// <summary>Crashes and restarts during ingest: kill -9 of the owning silo, a broker restart, a silo restarted on its data.</summary>
+[Collection("Cluster")]
+[Trait("Category", "Cluster")]
+public sealed class ClusterCrashTests(ClusterFixture fixture, ITestOutputHelper output)
+{
+    private const int Producers = 4;
+    private static readonly TimeSpan Ingest = TimeSpan.FromMinutes(5);
+
+    [Fact]
+    public async Task Killing_the_owning_silo_mid_ingest_loses_and_duplicates_nothing()
+    {
+        const long rows = 200_000;
+        var broker = fixture.Broker.Uri;
+        using var scratch = new Scratch();
+        var data = scratch.Sub("data");
+        await using var a = DocTableProcess.StartSilo(broker, data, scratch.Group);
+        await using var b = DocTableProcess.StartSilo(broker, data, scratch.Group);
+        await a.WaitForOutputAsync("caught up");
+        await b.WaitForOutputAsync("caught up");
+        var table = "kill_" + scratch.Group;
+        await using var produce = DocTableProcess.Start("produce", "--broker", broker, "--table", table,
+            "--producers", Producers.ToString(), "--rows", rows.ToString(), "--chunk", "500");
+
+        var ownerLine = $"Table {table}: this silo is the active owner";
+        await Wait.UntilAsync(() => a.Output.Contains(ownerLine) || b.Output.Contains(ownerLine), Ingest, () => "no silo became the owner:\n" + produce.Output);
+        var (owner, survivor) = a.Output.Contains(ownerLine) ? (a, b) : (b, a);
+        long atKill = 0;
+        await Wait.UntilAsync(async () => (atKill = await ClusterChecks.CountAsync(broker, table)) >= 20_000, Ingest, () => "ingest did not start");
+        owner.Kill();
+        output.WriteLine($"killed the owning silo (pid {owner.Id}) with {atKill} rows stored");
+        Assert.True(atKill < rows, "the ingest finished before the kill; the test proves nothing");
+
+        await survivor.WaitForOutputAsync(ownerLine, Ingest);
+        Assert.Equal(0, await produce.WaitForExitAsync(Ingest));
+        Assert.Contains("checked:", produce.Output);
+        await ClusterChecks.AssertExactlyOnceAsync(broker, table, rows, Producers);
+    }
+
+    [Fact]
+    public async Task A_broker_restart_mid_ingest_loses_and_duplicates_nothing()
+    {
+        const long rows = 100_000;
+        await using var broker = await Broker.StartAsync();
+        using var scratch = new Scratch();
+        await using var silo = DocTableProcess.StartSilo(broker.Uri, scratch.Sub("data"), scratch.Group);
+        await silo.WaitForOutputAsync("caught up");
+        var table = "restart_" + scratch.Group;
+        await using var produce = DocTableProcess.Start("produce", "--broker", broker.Uri, "--table", table,
+            "--producers", Producers.ToString(), "--rows", rows.ToString(), "--chunk", "500");
+
+        long atStop = 0;
+        await Wait.UntilAsync(async () => (atStop = await ClusterChecks.CountAsync(broker.Uri, table)) >= 10_000, Ingest, () => "ingest did not start:\n" + silo.Output);
+        await broker.StopAsync();
+        output.WriteLine($"broker stopped with {atStop} rows stored");
+        Assert.True(atStop < rows, "the ingest finished before the broker stopped; the test proves nothing");
+        await broker.RestartAsync();
+
+        Assert.Equal(0, await produce.WaitForExitAsync(Ingest));
+        Assert.Contains("checked:", produce.Output);
+        await ClusterChecks.AssertExactlyOnceAsync(broker.Uri, table, rows, Producers);
+        Assert.Contains("lost its broker connection", silo.Output);
+    }
+
+    [Fact]
+    public async Task A_silo_restarted_on_its_data_directory_takes_its_tables_back()
+    {
+        var broker = fixture.Broker.Uri;
+        using var scratch = new Scratch();
+        var data = scratch.Sub("data");
+        var table = "back_" + scratch.Group;
+        await using var client = await ClusterChecks.ConnectAsync(broker);
+        var db = client.Table<SimpleRow>(table);
+
+        await using (var silo = DocTableProcess.StartSilo(broker, data, scratch.Group))
+        {
+            await silo.WaitForOutputAsync("caught up");
+            await db.InsertManyAsync(Enumerable.Range(0, 1000).Select(n => new SimpleRow { Process = "first", Number = n }));
+            silo.Terminate();
+            Assert.Equal(0, await silo.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+            Assert.Contains($"Table {table}: released after draining", silo.Output);
+        }
+
+        // While no silo runs, confirmed one-way batches wait in the table's queue.
+        var grain = client.GrainFactory.GetGrain<ITableGrain>(table);
+        var waiting = await grain.InsertAsync(new RowBatch(["process", "number"], Enumerable.Range(1000, 500).Select(n => new object?[] { "queued", (long)n }).ToList()),
+            new InsertOptions(ProducerId: "restart-test", Sequence: 1));
+        await waiting.Durable.WaitAsync(TimeSpan.FromSeconds(60));
+
+        await using var again = DocTableProcess.StartSilo(broker, data, scratch.Group);
+        await again.WaitForOutputAsync($"Table {table}: this silo is the active owner");
+        Assert.Equal(1500, await db.CountAsync());
+        await db.InsertAsync(new SimpleRow { Process = "after", Number = 1500 });
+        Assert.Equal(1501, await db.CountAsync());
+        Assert.Equal(500, await db.CountAsync(db["process"] == "queued"));
+        Assert.DoesNotContain("Created table", again.Output);
+    }
+}
