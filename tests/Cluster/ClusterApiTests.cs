@@ -20,8 +20,7 @@ public sealed class ClusterApiTests(ClusterFixture fixture)
     public async Task Remote_table_api_reads_its_own_writes()
     {
         using var scratch = new Scratch();
-        await using var silo = DocTableProcess.StartSilo(BrokerUri, scratch.Sub("data"), scratch.Group);
-        await silo.WaitForOutputAsync("caught up");
+        await using var silo = await DocTableProcess.StartReadySiloAsync(BrokerUri, scratch.Sub("data"), scratch.Group);
         await using var client = await ClusterChecks.ConnectAsync(BrokerUri);
         var table = Name("api");
         var db = client.Table<SimpleRow>(table);
@@ -98,8 +97,7 @@ public sealed class ClusterApiTests(ClusterFixture fixture)
     public async Task Malformed_message_is_dead_lettered_and_the_table_keeps_serving()
     {
         using var scratch = new Scratch();
-        await using var silo = DocTableProcess.StartSilo(BrokerUri, scratch.Sub("data"), scratch.Group);
-        await silo.WaitForOutputAsync("caught up");
+        await using var silo = await DocTableProcess.StartReadySiloAsync(BrokerUri, scratch.Sub("data"), scratch.Group);
         await using var client = await ClusterChecks.ConnectAsync(BrokerUri);
         var table = Name("dlq");
         var db = client.Table<SimpleRow>(table);

@@ -48,8 +48,7 @@ public sealed class ClusterCrashTests(ClusterFixture fixture, ITestOutputHelper 
         const long rows = 100_000;
         await using var broker = await Broker.StartAsync();
         using var scratch = new Scratch();
-        await using var silo = DocTableProcess.StartSilo(broker.Uri, scratch.Sub("data"), scratch.Group);
-        await silo.WaitForOutputAsync("caught up");
+        await using var silo = await DocTableProcess.StartReadySiloAsync(broker.Uri, scratch.Sub("data"), scratch.Group);
         var table = "restart_" + scratch.Group;
         await using var produce = DocTableProcess.Start("produce", "--broker", broker.Uri, "--table", table,
             "--producers", Producers.ToString(), "--rows", rows.ToString(), "--chunk", "500");
@@ -91,6 +90,16 @@ public sealed class ClusterCrashTests(ClusterFixture fixture, ITestOutputHelper 
         var waiting = await grain.InsertAsync(new RowBatch(["process", "number"], Enumerable.Range(1000, 500).Select(n => new object?[] { "queued", (long)n }).ToList()),
             new InsertOptions(ProducerId: "restart-test", Sequence: 1));
         await waiting.Durable.WaitAsync(TimeSpan.FromSeconds(60));
+
+        // A silo of another failover group neither serves the table nor creates a file for it.
+        var elsewhere = scratch.Sub("elsewhere");
+        await using (var stranger = await DocTableProcess.StartReadySiloAsync(broker, elsewhere, "other-" + scratch.Group))
+        {
+            await using var impatient = await ClusterChecks.ConnectAsync(broker, TimeSpan.FromSeconds(3));
+            await Assert.ThrowsAsync<GrainCallTimeoutException>(() => impatient.GrainFactory.GetGrain<ITableGrain>(table).CountAsync(null));
+            Assert.False(File.Exists(Path.Combine(elsewhere, table + ".db")));
+            Assert.DoesNotContain($"Table {table}", stranger.Output);
+        }
 
         await using var again = DocTableProcess.StartSilo(broker, data, scratch.Group);
         await again.WaitForOutputAsync($"Table {table}: this silo is the active owner");

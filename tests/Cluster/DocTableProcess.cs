@@ -51,6 +51,14 @@ public sealed class DocTableProcess : IAsyncDisposable
     public static DocTableProcess StartSilo(string broker, string data, string group = "default")
         => Start("silo", "--broker", broker, "--data", data, "--group", group);
 
+    /// <summary>Starts a silo and waits until it has caught up with the registry (it then serves placement and its tables).</summary>
+    public static async Task<DocTableProcess> StartReadySiloAsync(string broker, string data, string group)
+    {
+        var silo = StartSilo(broker, data, group);
+        await silo.WaitForOutputAsync("caught up");
+        return silo;
+    }
+
     private void Append(string? line)
     {
         if (line is null) return;
