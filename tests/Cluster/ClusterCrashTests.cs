@@ -19,10 +19,8 @@ public sealed class ClusterCrashTests(ClusterFixture fixture, ITestOutputHelper 
         var broker = fixture.Broker.Uri;
         using var scratch = new Scratch();
         var data = scratch.Sub("data");
-        await using var a = DocTableProcess.StartSilo(broker, data, scratch.Group);
-        await using var b = DocTableProcess.StartSilo(broker, data, scratch.Group);
-        await a.WaitForOutputAsync("caught up");
-        await b.WaitForOutputAsync("caught up");
+        await using var a = await DocTableProcess.StartReadySiloAsync(broker, data, scratch.Group);
+        await using var b = await DocTableProcess.StartReadySiloAsync(broker, data, scratch.Group);
         var table = "kill_" + scratch.Group;
         await using var produce = DocTableProcess.Start("produce", "--broker", broker, "--table", table,
             "--producers", Producers.ToString(), "--rows", rows.ToString(), "--chunk", "500");
@@ -39,6 +37,35 @@ public sealed class ClusterCrashTests(ClusterFixture fixture, ITestOutputHelper 
         await survivor.WaitForOutputAsync(ownerLine, Ingest);
         Assert.Equal(0, await produce.WaitForExitAsync(Ingest));
         Assert.Contains("checked:", produce.Output);
+        await ClusterChecks.AssertExactlyOnceAsync(broker, table, rows, Producers);
+    }
+
+    [Fact]
+    public async Task Stopping_the_owning_silo_with_sigterm_mid_ingest_drains_and_hands_over()
+    {
+        const long rows = 100_000;
+        var broker = fixture.Broker.Uri;
+        using var scratch = new Scratch();
+        var data = scratch.Sub("data");
+        await using var a = await DocTableProcess.StartReadySiloAsync(broker, data, scratch.Group);
+        await using var b = await DocTableProcess.StartReadySiloAsync(broker, data, scratch.Group);
+        var table = "term_" + scratch.Group;
+        await using var produce = DocTableProcess.Start("produce", "--broker", broker, "--table", table,
+            "--producers", Producers.ToString(), "--rows", rows.ToString(), "--chunk", "500");
+
+        var ownerLine = $"Table {table}: this silo is the active owner";
+        await Wait.UntilAsync(() => a.Output.Contains(ownerLine) || b.Output.Contains(ownerLine), Ingest, () => "no silo became the owner:\n" + produce.Output);
+        var (owner, survivor) = a.Output.Contains(ownerLine) ? (a, b) : (b, a);
+        long atStop = 0;
+        await Wait.UntilAsync(async () => (atStop = await ClusterChecks.CountAsync(broker, table)) >= 10_000, Ingest, () => "ingest did not start");
+        owner.Terminate();
+        Assert.Equal(0, await owner.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        output.WriteLine($"stopped the owning silo (pid {owner.Id}) with SIGTERM at {atStop} rows");
+        Assert.Contains($"Table {table}: released after draining", owner.Output);
+        Assert.True(atStop < rows, "the ingest finished before the stop; the test proves nothing");
+
+        await survivor.WaitForOutputAsync(ownerLine, Ingest);
+        Assert.Equal(0, await produce.WaitForExitAsync(Ingest));
         await ClusterChecks.AssertExactlyOnceAsync(broker, table, rows, Producers);
     }
 

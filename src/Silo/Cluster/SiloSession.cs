@@ -112,11 +112,27 @@ internal sealed class SiloSession
         }
     }
 
+    /// <summary>A channel whose unexpected closure ends the session (the host then reconnects and starts afresh).</summary>
+    private async Task<IChannel> OpenWatchedChannelAsync(string purpose, CancellationToken cancellationToken)
+    {
+        var channel = await _connection.CreateChannelAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+        channel.ChannelShutdownAsync += (_, args) =>
+        {
+            if (args.Initiator != ShutdownInitiator.Application && !_ended.IsCancellationRequested)
+            {
+                _logger.LogWarning("The {Purpose} channel closed ({Reason}); restarting the session", purpose, args.ReplyText);
+                _lost.TrySetResult();
+            }
+            return Task.CompletedTask;
+        };
+        return channel;
+    }
+
     // ---------------------------------------------------------------- registry
 
     private async Task FollowRegistryAsync(CancellationToken cancellationToken)
     {
-        var channel = await _connection.CreateChannelAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+        var channel = await OpenWatchedChannelAsync("registry", cancellationToken).ConfigureAwait(false);
         await channel.BasicQosAsync(0, 500, false, cancellationToken).ConfigureAwait(false);
         var consumer = new AsyncEventingBasicConsumer(channel);
         consumer.ReceivedAsync += async (_, delivery) =>
@@ -257,7 +273,7 @@ internal sealed class SiloSession
 
     private async Task ConsumePlacementAsync(CancellationToken cancellationToken)
     {
-        var channel = await _connection.CreateChannelAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+        var channel = await OpenWatchedChannelAsync("placement", cancellationToken).ConfigureAwait(false);
         await channel.BasicQosAsync(0, 4, false, cancellationToken).ConfigureAwait(false);
         var consumer = new AsyncEventingBasicConsumer(channel);
         consumer.ReceivedAsync += async (_, delivery) =>
