@@ -159,9 +159,10 @@ internal sealed class SiloSession
                         foreach (var (table, group) in _tables)
                             if (group == _options.Group) Schedule(table, standby: false);
                     }
-                    else if (isNew && _caughtUp.Task.IsCompleted)
+                    else if (silo != _siloId && _caughtUp.Task.IsCompleted)
                     {
-                        _logger.LogInformation("Silo {Silo} joined group {Group}", silo, record.Group);
+                        // New, or back (restarted with the same id, or reconnected): it takes back the tables it ranks above us for.
+                        _logger.LogInformation("Silo {Silo} {Joined} group {Group}", silo, isNew ? "joined" : "is back in", record.Group);
                         HandOverTo(silo);
                     }
                     break;

@@ -18,10 +18,19 @@ public sealed class TableHost(GrainRuntime runtime, IOptions<ClusterSiloOptions>
     /// <summary>This silo's id.</summary>
     public string SiloId { get; } = options.Value.SiloId ?? $"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..6]}";
 
+    private Uri? _broker;
+
+    /// <summary>Checks the settings before anything starts (a bad broker URI or missing credentials stop the host at once).</summary>
+    public override Task StartAsync(CancellationToken cancellationToken)
+    {
+        _broker = BrokerAddress.Resolve(_options.Broker, _options.User, _options.Password);
+        return base.StartAsync(cancellationToken);
+    }
+
     /// <inheritdoc/>
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var broker = BrokerAddress.Resolve(_options.Broker, _options.User, _options.Password);
+        var broker = _broker ?? BrokerAddress.Resolve(_options.Broker, _options.User, _options.Password);
         var connector = new BrokerConnector(broker, "doctable-silo " + SiloId, logger, _options.MaxReconnectDelay);
         Directory.CreateDirectory(_options.Data);
         logger.LogInformation("Silo {Silo} starting: broker {Broker}, group {Group}, data {Data}",
