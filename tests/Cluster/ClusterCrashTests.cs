@@ -70,6 +70,50 @@ public sealed class ClusterCrashTests(ClusterFixture fixture, ITestOutputHelper 
     }
 
     [Fact]
+    public async Task A_job_whose_worker_is_killed_is_rerun_by_another_worker_exactly_once()
+    {
+        const long rows = 200_000;
+        var broker = fixture.Broker.Uri;
+        using var scratch = new Scratch();
+        await using var silo = await DocTableProcess.StartReadySiloAsync(broker, scratch.Sub("data"), scratch.Group);
+        await using var w1 = DocTableProcess.Start("worker", "--broker", broker);
+        await using var w2 = DocTableProcess.Start("worker", "--broker", broker);
+        await w1.WaitForOutputAsync("waiting for jobs");
+        await w2.WaitForOutputAsync("waiting for jobs");
+        var table = "jobs_" + scratch.Group;
+        // Kill the first worker that reports confirmed rows of a job, the moment it says so.
+        var killed = new TaskCompletionSource<DocTableProcess>(TaskCreationOptions.RunContinuationsAsynchronously);
+        Action<DocTableProcess, string> killOnJob = (worker, line) =>
+        {
+            if (line.EndsWith(" rows confirmed", StringComparison.Ordinal) && !line.Contains(": 0 rows", StringComparison.Ordinal) && killed.TrySetResult(worker))
+                worker.Kill();
+        };
+        w1.OnLine = killOnJob;
+        w2.OnLine = killOnJob;
+        await using var produce = DocTableProcess.Start("produce", "--broker", broker, "--table", table,
+            "--producers", Producers.ToString(), "--rows", rows.ToString(), "--chunk", "100", "--jobs");
+
+        // "done" is printed before the ack, so a job without "done" in the dead worker's final output
+        // was not acked and must be rerun by the survivor.
+        var victim = await killed.Task.WaitAsync(TimeSpan.FromSeconds(90));
+        var survivor = victim == w1 ? w2 : w1;
+        await victim.WaitForExitAsync(TimeSpan.FromSeconds(30));
+        var job = Running(victim) ?? throw new InvalidOperationException("the worker finished its job before the kill; the test proves nothing");
+        output.WriteLine($"killed worker pid {victim.Id} running job {job}");
+
+        Assert.Equal(0, await produce.WaitForExitAsync(Ingest));
+        output.WriteLine("victim:\n" + victim.Output + "\nsurvivor:\n" + survivor.Output);
+        Assert.Contains($"worker: job {job} done", survivor.Output);
+        await ClusterChecks.AssertExactlyOnceAsync(broker, table, rows, Producers);
+
+        static string? Running(DocTableProcess worker)
+        {
+            var started = worker.Output.Split('\n').Where(l => l.StartsWith("worker: job ", StringComparison.Ordinal) && l.Contains(" rows into ")).Select(l => l.Split(' ')[2].TrimEnd(':')).LastOrDefault();
+            return started is not null && !worker.Output.Contains($"worker: job {started} done") ? started : null;
+        }
+    }
+
+    [Fact]
     public async Task A_broker_restart_mid_ingest_loses_and_duplicates_nothing()
     {
         const long rows = 100_000;

@@ -59,10 +59,14 @@ public sealed class DocTableProcess : IAsyncDisposable
         return silo;
     }
 
+    /// <summary>Called with every output line as it arrives (on the reader thread), e.g. to kill at an exact moment.</summary>
+    public Action<DocTableProcess, string>? OnLine { get; set; }
+
     private void Append(string? line)
     {
         if (line is null) return;
         lock (_output) _output.AppendLine(line);
+        OnLine?.Invoke(this, line);
     }
 
     /// <summary>Waits until the output contains <paramref name="text"/> (fails with the output after <paramref name="timeout"/>).</summary>

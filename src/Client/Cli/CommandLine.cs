@@ -39,6 +39,7 @@ public static class CommandLine
             SiloCommand.Create(),
             FleetCommand.Create(),
             FleetCommand.CreateWorker(),
+            WorkerCommand.Create(),
         };
         return root;
     }

@@ -23,11 +23,12 @@ internal static class FleetCommand
     {
         var producers = new Option<int>("--producers", "-k") { Description = "Producer processes", DefaultValueFactory = _ => 4 };
         var rows = new Option<long>("--rows", "-n") { Description = "Rows in total", DefaultValueFactory = _ => 100_000 };
+        var jobs = new Option<bool>("--jobs") { Description = "Put the K producers' shares as jobs on the doctable.jobs queue for `doctable worker` processes (any machine) instead of starting K processes here" };
         var command = new Command("produce", "Insert the seed workload from K producer processes into a cluster table, with a progress bar and a final count check")
         {
-            Broker, Table, producers, rows, Chunk,
+            Broker, Table, producers, rows, Chunk, jobs,
         };
-        command.SetAction((parse, ct) => RunFleetAsync(parse.GetValue(Broker)!, parse.GetValue(Table)!, parse.GetValue(producers), parse.GetValue(rows), parse.GetValue(Chunk), ct));
+        command.SetAction((parse, ct) => RunFleetAsync(parse.GetValue(Broker)!, parse.GetValue(Table)!, parse.GetValue(producers), parse.GetValue(rows), parse.GetValue(Chunk), parse.GetValue(jobs), ct));
         return command;
     }
 
@@ -48,8 +49,12 @@ internal static class FleetCommand
         return command;
     }
 
-    /// <summary>Runs a fleet: K worker processes, a progress bar, a final count check. Returns the exit code.</summary>
-    public static async Task<int> RunFleetAsync(string broker, string table, int producers, long rows, int chunk, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs a fleet: K producers — K worker processes started here, or with <paramref name="jobs"/> K
+    /// jobs on the <c>doctable.jobs</c> queue for any number of <c>doctable worker</c> processes — a
+    /// progress bar of confirmed rows, and a final count check. Returns the exit code (0 = checked).
+    /// </summary>
+    public static async Task<int> RunFleetAsync(string broker, string table, int producers, long rows, int chunk, bool jobs, CancellationToken cancellationToken)
     {
         if (producers < 1 || rows < 0 || chunk < 1)
         {
@@ -63,28 +68,22 @@ internal static class FleetCommand
             await db.OpenAsync(cancellationToken);
             var before = await db.CountAsync(cancellationToken: cancellationToken);
             var run = Guid.NewGuid().ToString("N")[..8];
+            var shares = new List<FleetJob>(producers);
+            long start = 0;
+            for (var i = 0; i < producers; i++)
+            {
+                var count = rows / producers + (i < rows % producers ? 1 : 0);
+                shares.Add(new FleetJob(table, $"{run}-p{i}", $"p{i}", start, count, chunk));
+                start += count;
+            }
             var stopwatch = Stopwatch.StartNew();
             var done = new long[producers];
-            var workers = new List<Process>(producers);
-            try
-            {
-                long start = 0;
-                for (var i = 0; i < producers; i++)
-                {
-                    var count = rows / producers + (i < rows % producers ? 1 : 0);
-                    workers.Add(StartWorker(broker, table, chunk, $"{run}-p{i}", $"p{i}", start, count, i, done));
-                    start += count;
-                }
-                await ShowProgressAsync(workers, done, rows, cancellationToken);
-            }
-            finally
-            {
-                foreach (var w in workers.Where(w => !w.HasExited)) w.Kill(entireProcessTree: true);
-            }
-            var failed = workers.Count(w => w.ExitCode != 0);
+            var failed = jobs
+                ? await JobQueue.RunAsync(broker, shares, done, all => ShowProgressAsync(all, done, rows, cancellationToken), cancellationToken)
+                : await RunProcessesAsync(broker, shares, done, all => ShowProgressAsync(all, done, rows, cancellationToken), cancellationToken);
             var after = await db.CountAsync(cancellationToken: cancellationToken);
             var seconds = stopwatch.Elapsed.TotalSeconds;
-            AnsiConsole.MarkupLine($"{rows:N0} rows from {producers} producer processes in {seconds:0.00} s: [bold]{rows / Math.Max(seconds, 1e-9):N0} rows/s[/] (chunk {chunk})");
+            AnsiConsole.MarkupLine($"{rows:N0} rows from {producers} producer {(jobs ? "jobs" : "processes")} in {seconds:0.00} s: [bold]{rows / Math.Max(seconds, 1e-9):N0} rows/s[/] (chunk {chunk})");
             var ok = failed == 0 && after - before == rows;
             AnsiConsole.MarkupLine(ok
                 ? $"[green]checked: table {Markup.Escape(table)} grew by {after - before:N0} rows ({after:N0} in all)[/]"
@@ -98,9 +97,24 @@ internal static class FleetCommand
         }
     }
 
-    private static async Task ShowProgressAsync(List<Process> workers, long[] done, long rows, CancellationToken cancellationToken)
+    /// <summary>Starts one worker process per share, shows progress until all exit; returns how many failed.</summary>
+    private static async Task<int> RunProcessesAsync(string broker, List<FleetJob> shares, long[] done, Func<Task, Task> showProgress, CancellationToken cancellationToken)
     {
-        var all = Task.WhenAll(workers.Select(w => w.WaitForExitAsync(cancellationToken)));
+        var workers = new List<Process>(shares.Count);
+        try
+        {
+            for (var i = 0; i < shares.Count; i++) workers.Add(StartWorker(broker, shares[i], i, done));
+            await showProgress(Task.WhenAll(workers.Select(w => w.WaitForExitAsync(cancellationToken))));
+            return workers.Count(w => w.ExitCode != 0);
+        }
+        finally
+        {
+            foreach (var w in workers.Where(w => !w.HasExited)) w.Kill(entireProcessTree: true);
+        }
+    }
+
+    private static async Task ShowProgressAsync(Task all, long[] done, long rows, CancellationToken cancellationToken)
+    {
         await AnsiConsole.Progress().AutoClear(false).StartAsync(async context =>
         {
             var bar = context.AddTask("rows confirmed", maxValue: Math.Max(1, rows));
@@ -114,11 +128,11 @@ internal static class FleetCommand
         await all;
     }
 
-    private static Process StartWorker(string broker, string table, int chunk, string producerId, string process, long from, long count, int index, long[] done)
+    private static Process StartWorker(string broker, FleetJob job, int index, long[] done)
     {
         var info = SelfCommand();
-        foreach (var arg in new[] { "produce-worker", "--broker", broker, "--table", table, "--chunk", chunk.ToString(CultureInfo.InvariantCulture),
-                     "--producer-id", producerId, "--process", process, "--from", from.ToString(CultureInfo.InvariantCulture), "--count", count.ToString(CultureInfo.InvariantCulture) })
+        foreach (var arg in new[] { "produce-worker", "--broker", broker, "--table", job.Table, "--chunk", job.Chunk.ToString(CultureInfo.InvariantCulture),
+                     "--producer-id", job.ProducerId, "--process", job.Process, "--from", job.From.ToString(CultureInfo.InvariantCulture), "--count", job.Count.ToString(CultureInfo.InvariantCulture) })
             info.ArgumentList.Add(arg);
         info.RedirectStandardOutput = true;
         var worker = new Process { StartInfo = info };
@@ -142,47 +156,14 @@ internal static class FleetCommand
         return info;
     }
 
-    /// <summary>
-    /// One producer: inserts numbers from..from+count-1 in batches of <paramref name="chunk"/>, each
-    /// batch one message with this producer's id and the batch's sequence number (1, 2, …), without
-    /// waiting for one confirm before the next publish (the connection bounds the messages in flight).
-    /// Prints "progress N" as rows are confirmed.
-    /// </summary>
+    /// <summary>The <c>produce-worker</c> process: runs one job and prints "progress N" lines.</summary>
     public static async Task<int> RunWorkerAsync(string broker, string table, string producerId, string process, long from, long count, int chunk, CancellationToken cancellationToken)
     {
         try
         {
             await using var client = await DocTableClient.ConnectAsync(broker, cancellationToken: cancellationToken);
-            await client.Table<SimpleRow>(table).OpenAsync(cancellationToken);
-            var grain = client.GrainFactory.GetGrain<ITableGrain>(table);
-            string[] columns = ["process", "number"];
-            var confirms = new Queue<(Task Durable, long Rows)>();
-            long confirmed = 0, sequence = 0;
-            var lastReport = 0L;
-            for (var start = 0L; start < count; start += chunk)
-            {
-                var n = (int)Math.Min(chunk, count - start);
-                var batch = new RowBatch(columns, n);
-                for (var i = 0; i < n; i++) batch.Rows.Add([process, from + start + i]);
-                var result = await grain.InsertAsync(batch, new InsertOptions(ProducerId: producerId, Sequence: ++sequence), cancellationToken);
-                confirms.Enqueue((result.Durable, n));
-                while (confirms.TryPeek(out var head) && head.Durable.IsCompleted)
-                {
-                    await confirms.Dequeue().Durable;
-                    confirmed += head.Rows;
-                }
-                if (Environment.TickCount64 - lastReport > 200)
-                {
-                    Console.WriteLine($"progress {confirmed}");
-                    lastReport = Environment.TickCount64;
-                }
-            }
-            while (confirms.TryDequeue(out var pending))
-            {
-                await pending.Durable.WaitAsync(cancellationToken);
-                confirmed += pending.Rows;
-            }
-            Console.WriteLine($"progress {confirmed}");
+            var rows = await RunJobAsync(client, new FleetJob(table, producerId, process, from, count, chunk), n => Console.WriteLine($"progress {n}"), cancellationToken);
+            Console.WriteLine($"progress {rows}");
             return 0;
         }
         catch (Exception e) when (e is DocTableException or ArgumentException)
@@ -190,5 +171,47 @@ internal static class FleetCommand
             Console.Error.WriteLine($"error: {e.Message}");
             return 2;
         }
+    }
+
+    /// <summary>
+    /// One producer's job: inserts its numbers in batches of <c>Chunk</c>, each batch one message with
+    /// the job's producer id and the batch's sequence number (1, 2, …), without waiting for one
+    /// confirm before the next publish (the connection bounds the messages in flight). Reports the
+    /// confirmed rows as soon as the first batches are confirmed, then about every 200 ms; returns them all once every batch is confirmed.
+    /// </summary>
+    public static async Task<long> RunJobAsync(DocTableClient client, FleetJob job, Action<long> progress, CancellationToken cancellationToken)
+    {
+        await client.Table<SimpleRow>(job.Table).OpenAsync(cancellationToken);
+        var grain = client.GrainFactory.GetGrain<ITableGrain>(job.Table);
+        string[] columns = ["process", "number"];
+        var confirms = new Queue<(Task Durable, long Rows)>();
+        long confirmed = 0, sequence = 0;
+        var lastReport = Environment.TickCount64;
+        var reported = false;
+        for (var start = 0L; start < job.Count; start += job.Chunk)
+        {
+            var n = (int)Math.Min(job.Chunk, job.Count - start);
+            var batch = new RowBatch(columns, n);
+            for (var i = 0; i < n; i++) batch.Rows.Add([job.Process, job.From + start + i]);
+            var result = await grain.InsertAsync(batch, new InsertOptions(ProducerId: job.ProducerId, Sequence: ++sequence), cancellationToken);
+            confirms.Enqueue((result.Durable, n));
+            while (confirms.TryPeek(out var head) && head.Durable.IsCompleted)
+            {
+                await confirms.Dequeue().Durable;
+                confirmed += head.Rows;
+            }
+            if (confirmed > 0 && (!reported || Environment.TickCount64 - lastReport > 200))
+            {
+                progress(confirmed);
+                reported = true;
+                lastReport = Environment.TickCount64;
+            }
+        }
+        while (confirms.TryDequeue(out var pending))
+        {
+            await pending.Durable.WaitAsync(cancellationToken);
+            confirmed += pending.Rows;
+        }
+        return confirmed;
     }
 }
