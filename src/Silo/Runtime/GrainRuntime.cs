@@ -111,14 +111,20 @@ public sealed class GrainRuntime : IGrainFactory, IAsyncDisposable
 
     /// <summary>
     /// Deactivates every activation whose last call ended more than <paramref name="idleFor"/> ago
-    /// (all of them with <see cref="TimeSpan.Zero"/>) and waits until they are gone.
+    /// (all of them with <see cref="TimeSpan.Zero"/>) and waits until they are gone. An activation
+    /// that receives a call meanwhile stays (as on idle collection). Returns how many deactivated.
     /// </summary>
-    public async Task DeactivateIdleAsync(TimeSpan idleFor)
+    public async Task<int> DeactivateIdleAsync(TimeSpan idleFor, CancellationToken cancellationToken = default)
     {
         var cutoff = Environment.TickCount64 - (long)idleFor.TotalMilliseconds;
-        var victims = _directory.Values.Where(a => a.LastActivity <= cutoff).ToList();
-        foreach (var a in victims) a.TryPost(new DeactivateItem(DeactivationReason.Idle));
-        await Task.WhenAll(victims.Select(a => a.Stopped.WaitAsync(TimeSpan.FromSeconds(30)))).ConfigureAwait(false);
+        var requests = new List<Task<bool>>();
+        foreach (var activation in _directory.Values.Where(a => a.LastActivity <= cutoff))
+        {
+            var request = new DeactivateItem(DeactivationReason.Idle);
+            if (activation.TryPost(request)) requests.Add(request.Outcome);
+        }
+        var outcomes = await Task.WhenAll(requests).WaitAsync(cancellationToken).ConfigureAwait(false);
+        return outcomes.Count(deactivated => deactivated);
     }
 
     /// <summary>
