@@ -102,7 +102,8 @@ public sealed class QueueInserterGrain(VerboseOutput output, ILogger<QueueInsert
     }
 
     private QueueInserterOptions Configured()
-        => _options ?? throw new InvalidOperationException($"Queue inserter {GetPrimaryKeyString()} is not configured; call ConfigureAsync first.");
+        => _options ?? throw new NotConfiguredException(
+            $"Queue inserter {GetPrimaryKeyString()} has no settings (never configured, or deactivated since); call ConfigureAsync and retry.");
 
     private static void CheckWidth(QueueInserterOptions options, object?[] row)
     {
