@@ -170,6 +170,24 @@ public sealed class BadInputTests : IAsyncLifetime
         await RejectedAsync<InvalidIdentifierException>(() => Task.Run(() => _client.Table<SimpleRow>("a-b")));
     }
 
+    [Fact]
+    public async Task IllegalTableName_CalledConcurrently_FailsEveryCallerPromptly()
+    {
+        var grain = _client.GrainFactory.GetGrain<ITableGrain>("bad name");
+        var calls = Enumerable.Range(0, 20).Select(_ => Task.Run(() => grain.CountAsync(null))).ToArray();
+        foreach (var call in calls)
+            await Assert.ThrowsAsync<InvalidIdentifierException>(() => call.WaitAsync(Wait.Long));
+        Assert.Equal(1, _client.Silo!.Runtime.ActivationCount);
+    }
+
+    [Fact]
+    public async Task EmptyBatch_WritesNothing_AndReturnsNoIds()
+    {
+        var before = _store.Snapshot(Table);
+        Assert.Empty(await _db.InsertManyAsync([]));
+        Assert.Equal(before, _store.Snapshot(Table));
+    }
+
     public sealed class BadColumnName
     {
         [Column(Name = "bad name")] public int Value { get; set; }

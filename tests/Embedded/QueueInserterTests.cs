@@ -98,7 +98,7 @@ public sealed class QueueInserterTests
         await Wait.UntilAsync(async () => await db.CountAsync() == 4, "idle deactivation flushed the 4 rows");
 
         for (var i = 4; i < 6; i++) await inserter.InsertAsync(Row(i));
-        Assert.Equal(6, await inserter.FlushAsync() + 4);
+        Assert.Equal(2, await inserter.FlushAsync());
         Assert.Equal(new[] { 0, 1, 2, 3, 4, 5 }, await NumbersAsync(client));
     }
 

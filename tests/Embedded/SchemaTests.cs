@@ -214,7 +214,8 @@ public sealed class SchemaTests
         Assert.Equal(["id", "number", "note"], columns);
         var third = store.Start();
         Assert.Equal(2, await third.Table<ShapeV1>("shape").CountAsync());
-        Assert.Equal(2, await third.Table<ShapeWithNote>("shape").CountAsync(third.Table<ShapeWithNote>("shape")["note"] == "new") + 1);
+        var withNote = third.Table<ShapeWithNote>("shape");
+        Assert.Equal(1, await withNote.CountAsync(withNote["note"] == "new"));
     }
 
     [Fact]
