@@ -75,7 +75,7 @@ public sealed class GrainRuntime : IGrainFactory, IAsyncDisposable
         var item = new CallItem<T>(call, cancellationToken);
         while (true)
         {
-            var activation = GetOrActivate(grainInterface, key);
+            var activation = GetOrActivate(grainInterface, key, external: caller is null);
             if (await activation.TryEnqueueAsync(item, cancellationToken).ConfigureAwait(false))
                 return await item.Result.ConfigureAwait(false);
             // The activation is closing: wait until it has left the directory, then use a new one.
@@ -83,12 +83,16 @@ public sealed class GrainRuntime : IGrainFactory, IAsyncDisposable
         }
     }
 
-    private GrainActivation GetOrActivate(Type grainInterface, string key)
+    private GrainActivation GetOrActivate(Type grainInterface, string key, bool external)
     {
         if (_directory.TryGetValue((grainInterface, key), out var existing)) return existing;
         lock (_directory)
         {
             if (_directory.TryGetValue((grainInterface, key), out existing)) return existing;
+            // Checked under the lock StopAsync takes: an outside call that raced with the start of
+            // shutdown must not create an activation the shutdown would never stop.
+            if (_stopping && external)
+                throw new SiloUnavailableException("The silo is shutting down and takes no new calls.");
             var grain = (Grain)ActivatorUtilities.CreateInstance(_services, _implementations[grainInterface]);
             var activation = new GrainActivation(this, grainInterface, key, grain, _options.MailboxCapacity,
                 _loggerFactory.CreateLogger(grain.GetType()));
