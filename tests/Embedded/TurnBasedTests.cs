@@ -157,6 +157,41 @@ public sealed class TurnBasedTests
     }
 
     [Fact]
+    public async Task ShutdownUnderLoad_EveryCallEitherCompletesOrFailsWithSiloUnavailable()
+    {
+        await using var store = new TempStore();
+        var client = store.Start(o =>
+        {
+            AddProbe(o);
+            o.Runtime.MailboxCapacity = 8;
+        });
+        var keys = Enumerable.Range(0, 3).Select(_ => NewKey()).ToArray();
+        var completed = 0;
+        var callers = Enumerable.Range(0, 12).Select(c => Task.Run(async () =>
+        {
+            for (var i = 0; ; i++)
+            {
+                try
+                {
+                    await client.GrainFactory.GetGrain<IProbeGrain>(keys[c % keys.Length]).WorkAsync(i);
+                    Interlocked.Increment(ref completed);
+                }
+                catch (SiloUnavailableException)
+                {
+                    return;
+                }
+            }
+        })).ToArray();
+        await Wait.UntilAsync(() => Volatile.Read(ref completed) > 500, "calls are flowing");
+
+        await client.DisposeAsync().AsTask().WaitAsync(Wait.Long);
+
+        await Task.WhenAll(callers).WaitAsync(Wait.Long);
+        Assert.All(keys, k => Assert.Equal(0, ProbeStats.For(k).Overlaps));
+        Assert.All(keys, k => Assert.Equal([DeactivationReason.Shutdown], ProbeStats.For(k).Deactivations));
+    }
+
+    [Fact]
     public async Task FullMailbox_MakesCallersWait_InsteadOfGrowing()
     {
         const int capacity = 4, callers = 20;
