@@ -166,4 +166,23 @@ public sealed class QueueInserterTests
         Assert.Equal(rows.Count, rows.Select(r => (r.Process, r.Number)).Distinct().Count());
         Assert.All(rows, r => Assert.InRange(r.Number, 0, perProducer - 1));
     }
+
+    [Fact]
+    public async Task ATimedFlushTheTableRejects_IsReportedToTheNextCall_AndTheInserterGoesOn()
+    {
+        await using var store = new TempStore();
+        var client = store.Start();
+        var db = client.Table<KeyedRow>("keyed");
+        await db.InsertAsync(new KeyedRow { Key = "taken" });
+        var inserter = db.GetQueueInserter(chunkSize: 100, flushInterval: TimeSpan.FromMilliseconds(50));
+        await inserter.InsertAsync(new KeyedRow { Key = "fresh" });
+        await inserter.InsertAsync(new KeyedRow { Key = "taken" });
+
+        await Wait.UntilAsync(async () => await inserter.GetPendingAsync() == 0, "the timer tried to flush");
+        await Assert.ThrowsAsync<ConstraintViolationException>(() => inserter.FlushAsync());
+
+        await inserter.InsertAsync(new KeyedRow { Key = "later" });
+        Assert.Equal(1, await inserter.FlushAsync());
+        Assert.Equal(new[] { "later", "taken" }, (await db.SelectAsync()).Select(r => r.Key).Order());
+    }
 }
