@@ -18,7 +18,8 @@ internal static class ValueChecks
             ColumnType.Int64 => value is long,
             ColumnType.Boolean => value is long b && b is 0 or 1,
             ColumnType.Real => value is double or long,
-            ColumnType.Text or ColumnType.Json => value is string,
+            ColumnType.Text => value is string,
+            ColumnType.Json => value is string json && IsJson(json),
             ColumnType.DateTime => value is string s && LooksLikeDateTime(s),
             ColumnType.Blob => value is byte[],
             _ => false,
@@ -26,6 +27,19 @@ internal static class ValueChecks
         if (!ok)
             throw new ColumnTypeException(
                 $"Column '{column.Name}' is {column.Type} but row {row} of the batch gives {Describe(value)}; nothing of the batch was written.");
+    }
+
+    private static bool IsJson(string s)
+    {
+        try
+        {
+            using var document = System.Text.Json.JsonDocument.Parse(s);
+            return true;
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return false;
+        }
     }
 
     private static bool LooksLikeDateTime(string s)
