@@ -106,6 +106,29 @@ public sealed class BadInputTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task MalformedJsonOrDateTime_InARawBatch_IsTyped_AndTheTypedTableStaysReadable()
+    {
+        var typed = _client.Table<AllTypesRow>("typed");
+        await typed.InsertAsync(new AllTypesRow { Text = "ok", Json = new Payload("ok", [1]) });
+        var grain = _client.GrainFactory.GetGrain<ITableGrain>("typed");
+        var columns = RowMapper<AllTypesRow>.Instance.WritableColumns;
+        object?[] RowWith(string column, object? value)
+        {
+            var row = RowMapper<AllTypesRow>.Instance.ToStorageRow(new AllTypesRow { Json = new Payload("x", []) });
+            row[Array.IndexOf(columns, column)] = value;
+            return row;
+        }
+        var before = _store.Snapshot("typed");
+
+        var error = await Assert.ThrowsAsync<ColumnTypeException>(() => grain.InsertAsync(new RowBatch(columns, [RowWith("json", "{not json")]), InsertOptions.Default));
+        Assert.Contains("'json'", error.Message);
+        await Assert.ThrowsAsync<ColumnTypeException>(() => grain.InsertAsync(new RowBatch(columns, [RowWith("when", "yesterday")]), InsertOptions.Default));
+
+        Assert.Equal(before, _store.Snapshot("typed"));
+        Assert.Equal("ok", Assert.Single(await typed.SelectAsync()).Json.Name);
+    }
+
+    [Fact]
     public async Task Null_InANotNullColumn_IsTyped()
     {
         var error = await RejectedAsync<NullValueException>(() => InsertRawAsync(Columns, ["a", 1L], ["b", null]));
