@@ -20,7 +20,7 @@ internal static class ValueChecks
             ColumnType.Real => value is double or long,
             ColumnType.Text => value is string,
             ColumnType.Json => value is string json && IsJson(json),
-            ColumnType.DateTime => value is string s && LooksLikeDateTime(s),
+            ColumnType.DateTime => value is string s && IsStoredDateTime(s),
             ColumnType.Blob => value is byte[],
             _ => false,
         };
@@ -42,8 +42,10 @@ internal static class ValueChecks
         }
     }
 
-    private static bool LooksLikeDateTime(string s)
-        => s.Length == ColumnTypes.DateTimeFormat.Length && s[4] == '-' && s[7] == '-' && s[10] == ' ' && s[13] == ':' && s[16] == ':' && s[19] == '.';
+    private static bool IsStoredDateTime(string s)
+        => s.Length == ColumnTypes.DateTimeFormat.Length
+           && DateTime.TryParseExact(s, ColumnTypes.DateTimeFormat, System.Globalization.CultureInfo.InvariantCulture,
+               System.Globalization.DateTimeStyles.None, out _);
 
     private static string Describe(object value) => value switch
     {
