@@ -123,6 +123,7 @@ public sealed class BadInputTests : IAsyncLifetime
         var error = await Assert.ThrowsAsync<ColumnTypeException>(() => grain.InsertAsync(new RowBatch(columns, [RowWith("json", "{not json")]), InsertOptions.Default));
         Assert.Contains("'json'", error.Message);
         await Assert.ThrowsAsync<ColumnTypeException>(() => grain.InsertAsync(new RowBatch(columns, [RowWith("when", "yesterday")]), InsertOptions.Default));
+        await Assert.ThrowsAsync<ColumnTypeException>(() => grain.InsertAsync(new RowBatch(columns, [RowWith("when", "2024-13-45 99:99:99.999999")]), InsertOptions.Default));
 
         Assert.Equal(before, _store.Snapshot("typed"));
         Assert.Equal("ok", Assert.Single(await typed.SelectAsync()).Json.Name);
