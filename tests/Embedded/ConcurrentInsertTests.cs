@@ -65,4 +65,27 @@ public sealed class ConcurrentInsertTests
         Assert.Equal(callers * perCaller, rows.Count);
         foreach (var row in rows) Assert.Equal(returned[row.Id], (row.Process!, row.Number));
     }
+
+    [Fact]
+    public async Task ACompletedInsert_IsCommitted_EvenWhileOtherWritesKeepTheTransactionBusy()
+    {
+        await using var store = new TempStore();
+        var client = store.Start();
+        var db = client.Table<SimpleRow>(Table);
+        await db.OpenAsync();
+        using var stop = new CancellationTokenSource();
+        var background = Enumerable.Range(0, 4).Select(c => Task.Run(async () =>
+        {
+            for (var i = 0; !stop.IsCancellationRequested; i++) await db.InsertAsync(new SimpleRow { Process = "bg" + c, Number = i });
+        })).ToArray();
+
+        for (var i = 0; i < 30; i++)
+        {
+            var id = await db.InsertAsync(new SimpleRow { Process = "fg", Number = i });
+            // Read by a connection of its own: only committed rows are visible to it.
+            Assert.Equal("fg", store.Query(Table, $"SELECT process FROM {Table} WHERE id = {id}").Single()[0]);
+        }
+        await stop.CancelAsync();
+        await Task.WhenAll(background).WaitAsync(Wait.Long);
+    }
 }
