@@ -12,6 +12,12 @@ public sealed class TurnBasedTests
 {
     private static void AddProbe(EmbeddedSiloOptions options) => options.ExtraGrains[typeof(IProbeGrain)] = typeof(ProbeGrain);
 
+    private static void WithMailbox(EmbeddedSiloOptions options, int capacity)
+    {
+        AddProbe(options);
+        options.Runtime.MailboxCapacity = capacity;
+    }
+
     private static string NewKey() => "probe-" + Guid.NewGuid().ToString("N");
 
     [Fact]
@@ -160,11 +166,7 @@ public sealed class TurnBasedTests
     public async Task ShutdownUnderLoad_EveryCallEitherCompletesOrFailsWithSiloUnavailable()
     {
         await using var store = new TempStore();
-        var client = store.Start(o =>
-        {
-            AddProbe(o);
-            o.Runtime.MailboxCapacity = 8;
-        });
+        var client = store.Start(o => WithMailbox(o, 8));
         var keys = Enumerable.Range(0, 3).Select(_ => NewKey()).ToArray();
         var completed = 0;
         var callers = Enumerable.Range(0, 12).Select(c => Task.Run(async () =>
@@ -196,11 +198,7 @@ public sealed class TurnBasedTests
     {
         const int capacity = 4, callers = 20;
         await using var store = new TempStore();
-        var client = store.Start(o =>
-        {
-            AddProbe(o);
-            o.Runtime.MailboxCapacity = capacity;
-        });
+        var client = store.Start(o => WithMailbox(o, capacity));
         var key = NewKey();
         var stats = ProbeStats.For(key);
         var grain = client.GrainFactory.GetGrain<IProbeGrain>(key);
@@ -226,11 +224,7 @@ public sealed class TurnBasedTests
     public async Task CancelledWhileWaitingForAFullMailbox_TheCallNeverRuns()
     {
         await using var store = new TempStore();
-        var client = store.Start(o =>
-        {
-            AddProbe(o);
-            o.Runtime.MailboxCapacity = 1;
-        });
+        var client = store.Start(o => WithMailbox(o, 1));
         var key = NewKey();
         var stats = ProbeStats.For(key);
         var grain = client.GrainFactory.GetGrain<IProbeGrain>(key);
