@@ -54,11 +54,7 @@ public sealed class TableGrain : Grain, ITableGrain
     public Task<TableSchema> OpenAsync(TableSchema? expected, CancellationToken cancellationToken = default)
     {
         if (_schema is null) OpenConnection(create: expected is not null);
-        if (expected is not null)
-        {
-            if (_schema is null) CreateTable(expected);
-            else Migrate(expected);
-        }
+        if (expected is not null) CreateOrMigrate(expected);
         return Task.FromResult(_schema ?? throw MissingTable());
     }
 
@@ -287,43 +283,75 @@ public sealed class TableGrain : Grain, ITableGrain
             : null;
     }
 
-    private void CreateTable(TableSchema schema)
+    /// <summary>
+    /// Creates the table from <paramref name="expected"/>, or checks the stored schema against it and
+    /// adds what is missing. Other processes may create or migrate the same file at the same time, so
+    /// the decision is taken again under the write lock, from the schema stored at that moment.
+    /// </summary>
+    private void CreateOrMigrate(TableSchema expected)
     {
-        RunDdl(schema, [SchemaReconciler.CreateTable(_table, schema),
-            .. schema.Columns.Where(c => c.Indexed).Select(c => SchemaReconciler.CreateIndex(_table, c))]);
-        _logger.LogInformation("Created table {Table} in {Path}", _table, _options.TablePath(_table));
-    }
-
-    private void Migrate(TableSchema expected)
-    {
-        var plan = SchemaReconciler.Reconcile(_table, _schema!, expected);
-        if (plan.AddColumns.Count == 0 && plan.AddIndexes.Count == 0) return;
-        RunDdl(plan.Merged, [.. plan.AddColumns.Select(c => SchemaReconciler.AddColumn(_table, c)),
-            .. plan.AddIndexes.Select(c => SchemaReconciler.CreateIndex(_table, c))]);
-        _logger.LogInformation("Table {Table}: added columns [{Columns}], indexes [{Indexes}]", _table,
-            string.Join(", ", plan.AddColumns.Select(c => c.Name)), string.Join(", ", plan.AddIndexes.Select(c => c.Name)));
-    }
-
-    /// <summary>Runs DDL and stores the new schema in one transaction of its own.</summary>
-    private void RunDdl(TableSchema schema, IEnumerable<string> statements)
-    {
+        if (_schema is not null && SchemaReconciler.Reconcile(_table, _schema, expected) is { AddColumns.Count: 0, AddIndexes.Count: 0 })
+            return;
         if (_inTransaction) Commit();
         Execute("BEGIN IMMEDIATE");
         try
         {
-            foreach (var sql in statements) Execute(sql);
-            using var command = _connection!.CreateCommand();
-            command.CommandText = $"INSERT OR REPLACE INTO {SchemaTable} (name, schema) VALUES ($n, $s)";
-            command.Parameters.AddWithValue("$n", _table);
-            command.Parameters.AddWithValue("$s", JsonSerializer.Serialize(schema, SchemaJsonContext.Default.TableSchema));
-            command.ExecuteNonQuery();
+            var stored = LoadSchema();
+            var created = stored is null;
+            SchemaReconciler.Plan plan;
+            List<string> ddl;
+            if (stored is null)
+            {
+                RequireNoForeignTable();
+                plan = new SchemaReconciler.Plan(expected, expected.Columns, [.. expected.Columns.Where(c => c.Indexed)]);
+                ddl = [SchemaReconciler.CreateTable(_table, expected), .. plan.AddIndexes.Select(c => SchemaReconciler.CreateIndex(_table, c))];
+            }
+            else
+            {
+                plan = SchemaReconciler.Reconcile(_table, stored, expected);
+                ddl = [.. plan.AddColumns.Select(c => SchemaReconciler.AddColumn(_table, c)),
+                    .. plan.AddIndexes.Select(c => SchemaReconciler.CreateIndex(_table, c))];
+            }
+            foreach (var sql in ddl) Execute(sql);
+            if (ddl.Count > 0) StoreSchema(plan.Merged);
             Execute("COMMIT");
+            if (created)
+                _logger.LogInformation("Created table {Table} in {Path}", _table, _options.TablePath(_table));
+            else if (ddl.Count > 0)
+                _logger.LogInformation("Table {Table}: added columns [{Columns}], indexes [{Indexes}]", _table,
+                    string.Join(", ", plan.AddColumns.Select(c => c.Name)), string.Join(", ", plan.AddIndexes.Select(c => c.Name)));
+            SetSchema(plan.Merged);
         }
         catch
         {
             Execute("ROLLBACK");
             throw;
         }
+    }
+
+    /// <summary>Refuses to take over a table of the same name that DocTable did not create (it has no stored schema).</summary>
+    private void RequireNoForeignTable()
+    {
+        using var command = _connection!.CreateCommand();
+        command.CommandText = "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = $n";
+        command.Parameters.AddWithValue("$n", _table);
+        if ((long)command.ExecuteScalar()! > 0)
+            throw new SchemaMismatchException(
+                $"Table '{_table}' exists in {_options.TablePath(_table)} but was not created by DocTable (no stored schema); use another table name or file.");
+    }
+
+    private void StoreSchema(TableSchema schema)
+    {
+        using var command = _connection!.CreateCommand();
+        command.CommandText = $"INSERT OR REPLACE INTO {SchemaTable} (name, schema) VALUES ($n, $s)";
+        command.Parameters.AddWithValue("$n", _table);
+        command.Parameters.AddWithValue("$s", JsonSerializer.Serialize(schema, SchemaJsonContext.Default.TableSchema));
+        command.ExecuteNonQuery();
+    }
+
+    /// <summary>Takes <paramref name="schema"/> as the table's; prepared inserts of the old one are dropped.</summary>
+    private void SetSchema(TableSchema schema)
+    {
         foreach (var statement in _inserts.Values) statement.Dispose();
         _inserts.Clear();
         _lastInsert = null;

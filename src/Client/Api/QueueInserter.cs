@@ -27,16 +27,14 @@ public sealed class QueueInserter<T> : IAsyncDisposable where T : new()
     public async Task InsertAsync(T row, CancellationToken cancellationToken = default)
     {
         var values = _mapper.ToStorageRow(row);
-        await EnsureConfiguredAsync(cancellationToken).ConfigureAwait(false);
-        await _grain.InsertRowAsync(values, cancellationToken).ConfigureAwait(false);
+        await CallConfiguredAsync(ct => _grain.InsertRowAsync(values, ct), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Queues many rows; whole chunks are committed before it completes.</summary>
     public async Task InsertManyAsync(IEnumerable<T> rows, CancellationToken cancellationToken = default)
     {
         var values = rows.Select(_mapper.ToStorageRow).ToList();
-        await EnsureConfiguredAsync(cancellationToken).ConfigureAwait(false);
-        await _grain.InsertAsync(values, cancellationToken).ConfigureAwait(false);
+        await CallConfiguredAsync(ct => _grain.InsertAsync(values, ct), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Writes every buffered row and waits for the commit (DocTable's <c>dump()</c>). Returns rows written.</summary>
@@ -52,6 +50,25 @@ public sealed class QueueInserter<T> : IAsyncDisposable where T : new()
 
     /// <summary>Flushes.</summary>
     public async ValueTask DisposeAsync() => await FlushAsync().ConfigureAwait(false);
+
+    /// <summary>
+    /// Runs a call on the configured grain. The grain forgets its settings when it deactivates (idle
+    /// timeout); it then refuses the call untouched, so configure it again and retry once.
+    /// </summary>
+    private async Task CallConfiguredAsync(Func<CancellationToken, Task> call, CancellationToken cancellationToken)
+    {
+        await EnsureConfiguredAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await call(cancellationToken).ConfigureAwait(false);
+        }
+        catch (NotConfiguredException)
+        {
+            _configured = null;
+            await EnsureConfiguredAsync(cancellationToken).ConfigureAwait(false);
+            await call(cancellationToken).ConfigureAwait(false);
+        }
+    }
 
     private Task EnsureConfiguredAsync(CancellationToken cancellationToken)
     {

@@ -31,6 +31,7 @@ public static class CommandLine
             HeadCommand(),
             CountCommand(),
             SelectCommand(),
+            ProduceCommand.Create(),
         };
         return root;
     }

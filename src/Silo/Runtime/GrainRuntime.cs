@@ -75,7 +75,7 @@ public sealed class GrainRuntime : IGrainFactory, IAsyncDisposable
         var item = new CallItem<T>(call, cancellationToken);
         while (true)
         {
-            var activation = GetOrActivate(grainInterface, key);
+            var activation = GetOrActivate(grainInterface, key, external: caller is null);
             if (await activation.TryEnqueueAsync(item, cancellationToken).ConfigureAwait(false))
                 return await item.Result.ConfigureAwait(false);
             // The activation is closing: wait until it has left the directory, then use a new one.
@@ -83,12 +83,16 @@ public sealed class GrainRuntime : IGrainFactory, IAsyncDisposable
         }
     }
 
-    private GrainActivation GetOrActivate(Type grainInterface, string key)
+    private GrainActivation GetOrActivate(Type grainInterface, string key, bool external)
     {
         if (_directory.TryGetValue((grainInterface, key), out var existing)) return existing;
         lock (_directory)
         {
             if (_directory.TryGetValue((grainInterface, key), out existing)) return existing;
+            // Checked under the lock StopAsync takes: an outside call that raced with the start of
+            // shutdown must not create an activation the shutdown would never stop.
+            if (_stopping && external)
+                throw new SiloUnavailableException("The silo is shutting down and takes no new calls.");
             var grain = (Grain)ActivatorUtilities.CreateInstance(_services, _implementations[grainInterface]);
             var activation = new GrainActivation(this, grainInterface, key, grain, _options.MailboxCapacity,
                 _loggerFactory.CreateLogger(grain.GetType()));
@@ -111,14 +115,20 @@ public sealed class GrainRuntime : IGrainFactory, IAsyncDisposable
 
     /// <summary>
     /// Deactivates every activation whose last call ended more than <paramref name="idleFor"/> ago
-    /// (all of them with <see cref="TimeSpan.Zero"/>) and waits until they are gone.
+    /// (all of them with <see cref="TimeSpan.Zero"/>) and waits until they are gone. An activation
+    /// that receives a call meanwhile stays (as on idle collection). Returns how many deactivated.
     /// </summary>
-    public async Task DeactivateIdleAsync(TimeSpan idleFor)
+    public async Task<int> DeactivateIdleAsync(TimeSpan idleFor, CancellationToken cancellationToken = default)
     {
         var cutoff = Environment.TickCount64 - (long)idleFor.TotalMilliseconds;
-        var victims = _directory.Values.Where(a => a.LastActivity <= cutoff).ToList();
-        foreach (var a in victims) a.TryPost(new DeactivateItem(DeactivationReason.Idle));
-        await Task.WhenAll(victims.Select(a => a.Stopped.WaitAsync(TimeSpan.FromSeconds(30)))).ConfigureAwait(false);
+        var requests = new List<Task<bool>>();
+        foreach (var activation in _directory.Values.Where(a => a.LastActivity <= cutoff))
+        {
+            var request = new DeactivateItem(DeactivationReason.Idle);
+            if (activation.TryPost(request)) requests.Add(request.Outcome);
+        }
+        var outcomes = await Task.WhenAll(requests).WaitAsync(cancellationToken).ConfigureAwait(false);
+        return outcomes.Count(deactivated => deactivated);
     }
 
     /// <summary>

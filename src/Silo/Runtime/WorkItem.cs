@@ -49,12 +49,28 @@ internal sealed class TimerItem(GrainTimer timer) : WorkItem
     public override void Fail(Exception error) => timer.TickDropped();
 }
 
-/// <summary>A request to deactivate; honoured only if nothing else waits, except on shutdown.</summary>
+/// <summary>
+/// A request to deactivate; honoured only if nothing else waits, except on shutdown.
+/// <see cref="Outcome"/> tells the requester whether the activation went away (true, once it has
+/// stopped) or stayed because calls arrived (false).
+/// </summary>
 internal sealed class DeactivateItem(DeactivationReason reason) : WorkItem
 {
+    private readonly TaskCompletionSource<bool> _outcome = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
     public DeactivationReason Reason => reason;
 
-    public override Task RunAsync(Grain grain) => Task.CompletedTask;
+    /// <summary>True once the activation has stopped because of this request; false if it was refused or never ran.</summary>
+    public Task<bool> Outcome => _outcome.Task;
 
-    public override void Fail(Exception error) { }
+    public void Decide(bool deactivated) => _outcome.TrySetResult(deactivated);
+
+    /// <summary>Runs only when a shutdown drains the mailbox: the shutdown, not this request, ends the activation.</summary>
+    public override Task RunAsync(Grain grain)
+    {
+        Decide(false);
+        return Task.CompletedTask;
+    }
+
+    public override void Fail(Exception error) => Decide(false);
 }
