@@ -99,6 +99,25 @@ public sealed class RowMapper<T> where T : new()
         return (mapped.Def.Name, value is null ? null : ToStorage(mapped.Def.Type, mapped.Property.PropertyType, value));
     }
 
+    /// <summary>The column a property of <typeparamref name="T"/> is stored in, or null when it is not a column.</summary>
+    public ColumnDef? ColumnOf(MemberInfo member)
+    {
+        foreach (var c in _columns)
+            if (c.Property.Name == member.Name && c.Property.DeclaringType == member.DeclaringType) return c.Def;
+        return null;
+    }
+
+    /// <summary>
+    /// The CLR value of a stored value of column <paramref name="column"/>, as its property holds it
+    /// (DateTime parsed, JSON deserialized, enums and booleans restored). Null stays null.
+    /// </summary>
+    public object? FromStorageValue(string column, object? value)
+    {
+        var mapped = _columns.FirstOrDefault(c => string.Equals(c.Def.Name, column, StringComparison.OrdinalIgnoreCase));
+        if (value is null || mapped is null) return value;
+        return FromStorage(mapped.Def.Type, mapped.Property.PropertyType, value);
+    }
+
     private static (ColumnType, bool) Classify(PropertyInfo property, NullabilityInfoContext context)
     {
         var t = property.PropertyType;

@@ -33,6 +33,18 @@ public sealed class Table<T> where T : new()
     /// <summary>A column for building filters, as DocTable's <c>db['number']</c>.</summary>
     public Col this[string column] => Col.Of(column);
 
+    /// <summary>A typed query over every row; add conditions, order and paging to it.</summary>
+    public TableQuery<T> Query() => new(this);
+
+    /// <summary>A typed query of the rows matching <paramref name="predicate"/>, e.g. <c>r =&gt; r.Number &gt; 10 &amp;&amp; r.Process == "AB"</c>.</summary>
+    public TableQuery<T> Where(System.Linq.Expressions.Expression<Func<T, bool>> predicate) => Query().Where(predicate);
+
+    /// <summary>A typed query of every row sorted by <paramref name="key"/>.</summary>
+    public TableQuery<T> OrderBy<TKey>(System.Linq.Expressions.Expression<Func<T, TKey>> key) => Query().OrderBy(key);
+
+    /// <summary>A typed query of every row sorted by <paramref name="key"/>, descending.</summary>
+    public TableQuery<T> OrderByDescending<TKey>(System.Linq.Expressions.Expression<Func<T, TKey>> key) => Query().OrderByDescending(key);
+
     /// <summary>Creates the table, or checks and migrates the stored one; returns the stored schema.</summary>
     public Task<TableSchema> OpenAsync(CancellationToken cancellationToken = default)
     {

@@ -26,6 +26,7 @@ public class DocTableException : Exception
         "MalformedMessage" => new MalformedMessageException(message),
         "InvalidQuery" => new InvalidQueryException(message),
         "ReadOnlyTable" => new ReadOnlyTableException(message),
+        "UnsupportedExpression" => new UnsupportedExpressionException(message),
         "GrainCallTimeout" => new GrainCallTimeoutException(message),
         "SiloUnavailable" => new SiloUnavailableException(message),
         _ => new DocTableException(message),
@@ -61,6 +62,12 @@ public sealed class MalformedMessageException(string message, Exception? inner =
 
 /// <summary>A query is not allowed as given (for example a delete of every row without the explicit flag).</summary>
 public sealed class InvalidQueryException(string message) : DocTableException(message);
+
+/// <summary>
+/// A typed query (<c>table.Where(r =&gt; …)</c>) uses an expression that cannot be translated to a
+/// filter; the message names the expression. Nothing is ever filtered on the client instead.
+/// </summary>
+public sealed class UnsupportedExpressionException(string message) : DocTableException(message);
 
 /// <summary>The table was opened read-only and refuses writes.</summary>
 public sealed class ReadOnlyTableException(string message) : DocTableException(message);

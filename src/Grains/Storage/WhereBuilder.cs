@@ -46,6 +46,7 @@ internal static class WhereBuilder
                 break;
             case LikeFilter l:
                 sql.Append(Column(schema, l.Column)).Append(" LIKE ").Append(Bind(command, l.Pattern, ref counter));
+                if (l.Escaped) sql.Append(" ESCAPE '\\'");
                 break;
             case IsNullFilter n:
                 sql.Append(Column(schema, n.Column)).Append(n.Negate ? " IS NOT NULL" : " IS NULL");
