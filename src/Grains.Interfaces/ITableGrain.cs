@@ -21,6 +21,12 @@ public interface ITableGrain : IGrainWithStringKey
     /// <summary>Returns the rows selected by <paramref name="query"/>.</summary>
     Task<RowSet> SelectAsync(SelectQuery query, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Computes <see cref="AggregateQuery.Aggregates"/> over the matching rows, grouped by
+    /// <see cref="AggregateQuery.GroupBy"/>. Every column and function is validated; no SQL text is taken.
+    /// </summary>
+    Task<RowSet> AggregateAsync(AggregateQuery query, CancellationToken cancellationToken = default);
+
     /// <summary>Counts rows matching <paramref name="where"/> (all rows when null).</summary>
     Task<long> CountAsync(Filter? where, CancellationToken cancellationToken = default);
 

@@ -109,6 +109,9 @@ public sealed class TableGrain : Grain, ITableGrain
         var schema = EnsureOpen();
         if (query.Limit is < 0) throw new InvalidQueryException($"Limit must not be negative (got {query.Limit}).");
         if (query.Offset < 0) throw new InvalidQueryException($"Offset must not be negative (got {query.Offset}).");
+        var keyset = query.AfterRowId is not null;
+        if (keyset && (query.OrderBy is { Length: > 0 } || query.Offset > 0))
+            throw new InvalidQueryException("A keyset page (AfterRowId) is always in rowid order and takes no OrderBy or Offset.");
         using var command = _connection!.CreateCommand();
         var columns = query.Columns is { Length: > 0 } ? query.Columns : schema.Columns.Select(c => c.Name).ToArray();
         var sql = new StringBuilder("SELECT ");
@@ -117,8 +120,18 @@ public sealed class TableGrain : Grain, ITableGrain
             if (i > 0) sql.Append(", ");
             sql.Append(WhereBuilder.Column(schema, columns[i]));
         }
+        if (keyset) sql.Append(", rowid");
         sql.Append(" FROM ").Append(Identifier.Quote(_table));
-        WhereBuilder.Append(sql, command, schema, query.Where);
+        if (keyset)
+        {
+            sql.Append(" WHERE rowid > $after");
+            command.Parameters.AddWithValue("$after", query.AfterRowId!.Value);
+            WhereBuilder.AppendAnd(sql, command, schema, query.Where);
+        }
+        else
+        {
+            WhereBuilder.Append(sql, command, schema, query.Where);
+        }
         sql.Append(" ORDER BY ");
         if (query.OrderBy is { Length: > 0 } order)
         {
@@ -136,17 +149,34 @@ public sealed class TableGrain : Grain, ITableGrain
             sql.Append(" LIMIT ").Append(query.Limit ?? -1).Append(" OFFSET ").Append(query.Offset);
         command.CommandText = sql.ToString();
 
+        var rows = ReadRows(command, columns.Length, keyset, out var lastRowId);
+        return Task.FromResult(new RowSet(columns, rows) { LastRowId = lastRowId });
+    }
+
+    /// <inheritdoc/>
+    public Task<RowSet> AggregateAsync(AggregateQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var schema = EnsureOpen();
+        using var command = _connection!.CreateCommand();
+        var names = AggregateSql.Build(command, _table, schema, query);
+        return Task.FromResult(new RowSet(names, ReadRows(command, names.Length, false, out _)));
+    }
+
+    /// <summary>Reads every row of <paramref name="command"/>; with <paramref name="rowIdLast"/> the extra last column is the rowid.</summary>
+    private static List<object?[]> ReadRows(SqliteCommand command, int width, bool rowIdLast, out long? lastRowId)
+    {
         var rows = new List<object?[]>();
-        using (var reader = command.ExecuteReader())
+        lastRowId = null;
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
         {
-            while (reader.Read())
-            {
-                var row = new object?[columns.Length];
-                for (var i = 0; i < row.Length; i++) row[i] = reader.IsDBNull(i) ? null : reader.GetValue(i);
-                rows.Add(row);
-            }
+            var row = new object?[width];
+            for (var i = 0; i < row.Length; i++) row[i] = reader.IsDBNull(i) ? null : reader.GetValue(i);
+            if (rowIdLast) lastRowId = reader.GetInt64(width);
+            rows.Add(row);
         }
-        return Task.FromResult(new RowSet(columns, rows));
+        return rows;
     }
 
     /// <inheritdoc/>

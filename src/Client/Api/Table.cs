@@ -81,6 +81,34 @@ public sealed class Table<T> where T : new()
         return await _grain.SelectAsync(query, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Computes aggregates (count, sum, min, max, avg, count distinct) over the matching rows, optionally grouped.</summary>
+    public async Task<RowSet> AggregateAsync(AggregateQuery query, CancellationToken cancellationToken = default)
+    {
+        await OpenAsync(cancellationToken).ConfigureAwait(false);
+        return await _grain.AggregateAsync(query, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The rows matching <paramref name="where"/> in table order, fetched <paramref name="chunkSize"/> at a
+    /// time (keyset pages on rowid): the table is never loaded whole.
+    /// </summary>
+    public async IAsyncEnumerable<T> StreamAsync(int chunkSize = 1000, Filter? where = null,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await foreach (var chunk in StreamChunksAsync(chunkSize, where, cancellationToken).ConfigureAwait(false))
+            foreach (var row in chunk)
+                yield return row;
+    }
+
+    /// <summary>Like <see cref="StreamAsync"/>, one list per page of at most <paramref name="chunkSize"/> rows.</summary>
+    public async IAsyncEnumerable<List<T>> StreamChunksAsync(int chunkSize = 1000, Filter? where = null,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await foreach (var page in _grain.StreamAsync(chunkSize, where, null, cancellationToken).ConfigureAwait(false))
+            yield return _mapper.FromRowSet(page);
+    }
+
     /// <summary>The first matching row, or default when none matches.</summary>
     public async Task<T?> FirstAsync(Filter? where = null, OrderBy[]? orderBy = null, CancellationToken cancellationToken = default)
     {

@@ -101,6 +101,75 @@ public sealed class TableQuery<T> where T : new()
     public async Task<bool> AnyAsync(CancellationToken cancellationToken = default)
         => await Take(1).CountAsync(cancellationToken).ConfigureAwait(false) > 0;
 
+    /// <summary>The matching rows in table order, <paramref name="chunkSize"/> at a time; the query must have no order, Skip or Take.</summary>
+    public IAsyncEnumerable<T> StreamAsync(int chunkSize = 1000, CancellationToken cancellationToken = default)
+    {
+        if (_order.Length > 0 || _skip > 0 || _take is not null)
+            throw new InvalidQueryException("StreamAsync pages in table order; remove OrderBy, Skip and Take (or use ToListAsync).");
+        return Table.StreamAsync(chunkSize, Filter, cancellationToken);
+    }
+
+    /// <summary>Number of distinct non-null values of the selected column among the matching rows.</summary>
+    public async Task<long> CountDistinctAsync<TKey>(Expression<Func<T, TKey>> column, CancellationToken cancellationToken = default)
+        => (long)(await ScalarAsync(Aggregate.CountDistinct(ColumnName(column)), cancellationToken).ConfigureAwait(false))!;
+
+    /// <summary>Sum of an integer column over the matching rows (0 when none).</summary>
+    public async Task<long> SumAsync(Expression<Func<T, long?>> column, CancellationToken cancellationToken = default)
+        => await ScalarAsync(Aggregate.Sum(ColumnName(column)), cancellationToken).ConfigureAwait(false) is { } v ? Convert.ToInt64(v, System.Globalization.CultureInfo.InvariantCulture) : 0;
+
+    /// <summary>Sum of a real column over the matching rows (0 when none).</summary>
+    public async Task<double> SumAsync(Expression<Func<T, double?>> column, CancellationToken cancellationToken = default)
+        => await ScalarAsync(Aggregate.Sum(ColumnName(column)), cancellationToken).ConfigureAwait(false) is { } v ? Convert.ToDouble(v, System.Globalization.CultureInfo.InvariantCulture) : 0;
+
+    /// <summary>Average of a numeric column over the matching rows; null when no row has a value.</summary>
+    public async Task<double?> AverageAsync(Expression<Func<T, double?>> column, CancellationToken cancellationToken = default)
+        => await ScalarAsync(Aggregate.Avg(ColumnName(column)), cancellationToken).ConfigureAwait(false) is { } v ? Convert.ToDouble(v, System.Globalization.CultureInfo.InvariantCulture) : null;
+
+    /// <summary>Smallest value of the selected column (default when no row has a value; select a nullable, e.g. <c>r =&gt; (int?)r.Number</c>, to tell).</summary>
+    public Task<TKey?> MinAsync<TKey>(Expression<Func<T, TKey>> column, CancellationToken cancellationToken = default)
+        => TypedScalarAsync(AggregateFunction.Min, column, cancellationToken);
+
+    /// <summary>Largest value of the selected column (default when no row has a value).</summary>
+    public Task<TKey?> MaxAsync<TKey>(Expression<Func<T, TKey>> column, CancellationToken cancellationToken = default)
+        => TypedScalarAsync(AggregateFunction.Max, column, cancellationToken);
+
+    /// <summary>The distinct values of the selected column among the matching rows, sorted (null first when present).</summary>
+    public async Task<List<TKey?>> DistinctAsync<TKey>(Expression<Func<T, TKey>> column, CancellationToken cancellationToken = default)
+    {
+        var name = ColumnName(column);
+        var set = await Table.AggregateAsync(new AggregateQuery([], Filter, [name]), cancellationToken).ConfigureAwait(false);
+        return set.Rows.Select(r => ToClr<TKey>(name, r[0])).ToList();
+    }
+
+    /// <summary>Groups the matching rows by the selected column, for counts and other aggregates per group.</summary>
+    public GroupedQuery<T, TKey> GroupBy<TKey>(Expression<Func<T, TKey>> key)
+    {
+        RequireNoPaging(nameof(GroupBy));
+        return new(this, ColumnName(key));
+    }
+
+    internal static TKey? ToClr<TKey>(string column, object? stored) => RowMapper<T>.Instance.FromStorageValue(column, stored) switch
+    {
+        null => default,
+        TKey typed => typed,
+        var other => (TKey)Convert.ChangeType(other, Nullable.GetUnderlyingType(typeof(TKey)) ?? typeof(TKey), System.Globalization.CultureInfo.InvariantCulture),
+    };
+
+    private async Task<TKey?> TypedScalarAsync<TKey>(AggregateFunction function, Expression<Func<T, TKey>> column, CancellationToken cancellationToken)
+    {
+        var name = ColumnName(column);
+        return ToClr<TKey>(name, await ScalarAsync(new Aggregate(function, name), cancellationToken).ConfigureAwait(false));
+    }
+
+    private async Task<object?> ScalarAsync(Aggregate aggregate, CancellationToken cancellationToken)
+    {
+        RequireNoPaging(aggregate.Function.ToString());
+        var set = await Table.AggregateAsync(new AggregateQuery([aggregate], Filter), cancellationToken).ConfigureAwait(false);
+        return set.Rows[0][0];
+    }
+
+    private string ColumnName<TKey>(Expression<Func<T, TKey>> column) => ExpressionTranslator<T>.Column(Mapper, column).Name;
+
     private TableQuery<T> Sort<TKey>(Expression<Func<T, TKey>> key, bool descending, bool replace)
     {
         RequireNoPaging(replace ? (descending ? nameof(OrderByDescending) : nameof(OrderBy)) : (descending ? nameof(ThenByDescending) : nameof(ThenBy)));
@@ -115,6 +184,33 @@ public sealed class TableQuery<T> where T : new()
         if (_skip > 0 || _take is not null)
             throw new InvalidQueryException($"{method} after Skip/Take would filter or sort a page on the client; call {method} before Skip and Take.");
     }
+}
+
+/// <summary>A typed query grouped by one column: <c>table.Where(…).GroupBy(r =&gt; r.Process).CountAsync()</c>.</summary>
+public sealed class GroupedQuery<T, TKey> where T : new()
+{
+    private readonly TableQuery<T> _query;
+    private readonly string _column;
+
+    internal GroupedQuery(TableQuery<T> query, string column)
+    {
+        _query = query;
+        _column = column;
+    }
+
+    /// <summary>Number of rows per group, sorted by key (a null key first when present).</summary>
+    public async Task<List<(TKey? Key, long Count)>> CountAsync(CancellationToken cancellationToken = default)
+    {
+        var set = await AggregateAsync([Aggregate.Count()], cancellationToken).ConfigureAwait(false);
+        return set.Rows.Select(r => (TableQuery<T>.ToClr<TKey>(_column, r[0]), (long)r[1]!)).ToList();
+    }
+
+    /// <summary>
+    /// Computes <paramref name="aggregates"/> per group; the result's first column is the key (as
+    /// stored), then one column per aggregate named by <see cref="Aggregate.OutputName"/>.
+    /// </summary>
+    public Task<RowSet> AggregateAsync(Aggregate[] aggregates, CancellationToken cancellationToken = default)
+        => _query.Table.AggregateAsync(new AggregateQuery(aggregates, _query.Filter, [_column]), cancellationToken);
 }
 
 /// <summary>A typed query whose rows are projected to <typeparamref name="TResult"/>; only the columns the projection reads are fetched.</summary>

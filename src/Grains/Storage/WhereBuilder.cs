@@ -15,6 +15,16 @@ internal static class WhereBuilder
         Write(sql, command, schema, filter, ref counter);
     }
 
+    /// <summary>Appends <c> AND (…)</c> for <paramref name="filter"/> after an existing WHERE condition (nothing when null).</summary>
+    public static void AppendAnd(StringBuilder sql, SqliteCommand command, TableSchema schema, Filter? filter)
+    {
+        if (filter is null) return;
+        sql.Append(" AND (");
+        var counter = 0;
+        Write(sql, command, schema, filter, ref counter);
+        sql.Append(')');
+    }
+
     private static void Write(StringBuilder sql, SqliteCommand command, TableSchema schema, Filter filter, ref int counter)
     {
         switch (filter)
