@@ -320,16 +320,18 @@ public sealed class TableGrain : Grain, ITableGrain
     private void CreateTable(TableSchema schema)
     {
         RunDdl(schema, [SchemaReconciler.CreateTable(_table, schema),
-            .. schema.Columns.Where(c => c.Indexed).Select(c => SchemaReconciler.CreateIndex(_table, c))]);
+            .. schema.Columns.Where(c => c.Indexed).Select(c => SchemaReconciler.CreateIndex(_table, c)),
+            .. schema.Constraints.Where(c => c.Kind == ConstraintKind.Index).Select(c => SchemaReconciler.CreateIndex(_table, schema, c))]);
         _logger.LogInformation("Created table {Table} in {Path}", _table, _options.TablePath(_table));
     }
 
     private void Migrate(TableSchema expected)
     {
         var plan = SchemaReconciler.Reconcile(_table, _schema!, expected);
-        if (plan.AddColumns.Count == 0 && plan.AddIndexes.Count == 0) return;
+        if (plan.IsEmpty) return;
         RunDdl(plan.Merged, [.. plan.AddColumns.Select(c => SchemaReconciler.AddColumn(_table, c)),
-            .. plan.AddIndexes.Select(c => SchemaReconciler.CreateIndex(_table, c))]);
+            .. plan.AddIndexes.Select(c => SchemaReconciler.CreateIndex(_table, c)),
+            .. plan.AddConstraintIndexes.Select(c => SchemaReconciler.CreateIndex(_table, plan.Merged, c))]);
         _logger.LogInformation("Table {Table}: added columns [{Columns}], indexes [{Indexes}]", _table,
             string.Join(", ", plan.AddColumns.Select(c => c.Name)), string.Join(", ", plan.AddIndexes.Select(c => c.Name)));
     }
@@ -348,6 +350,11 @@ public sealed class TableGrain : Grain, ITableGrain
             command.Parameters.AddWithValue("$s", JsonSerializer.Serialize(schema, SchemaJsonContext.Default.TableSchema));
             command.ExecuteNonQuery();
             Execute("COMMIT");
+        }
+        catch (SqliteException e)
+        {
+            Execute("ROLLBACK");
+            throw new SchemaException($"Table '{_table}': SQLite refused the schema change, nothing was changed: {e.Message}");
         }
         catch
         {
@@ -494,9 +501,6 @@ public sealed class TableGrain : Grain, ITableGrain
         command.ExecuteNonQuery();
     }
 
-    private static Exception Translate(SqliteException e) => e.SqliteErrorCode switch
-    {
-        19 => new ConstraintViolationException($"{e.Message.Replace("SQLite Error 19: ", "", StringComparison.Ordinal).TrimEnd('.')}; nothing of the batch was written.", e),
-        _ => e,
-    };
+    private Exception Translate(SqliteException e)
+        => e.SqliteErrorCode == 19 ? ConstraintErrors.Translate(_table, _schema!, e) : e;
 }

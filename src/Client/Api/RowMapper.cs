@@ -51,9 +51,35 @@ public sealed class RowMapper<T> where T : new()
             throw new SchemaException($"{typeof(T).Name} has no public read/write properties to store.");
         _columns = [.. columns];
         _writable = _columns.Where(c => c.Def.IsWritable).ToArray();
-        Schema = new TableSchema(_columns.Select(c => c.Def).ToList());
+        Schema = new TableSchema(_columns.Select(c => c.Def).ToList(), Constraints());
         WritableColumns = _writable.Select(c => c.Def.Name).ToArray();
     }
+
+    /// <summary>The class-level constraints of <typeparamref name="T"/>, with property names resolved to column names.</summary>
+    private List<TableConstraint> Constraints()
+    {
+        var result = new List<TableConstraint>();
+        var checks = 0;
+        foreach (var attribute in typeof(T).GetCustomAttributes<TableConstraintAttribute>(inherit: true))
+        {
+            result.Add(attribute switch
+            {
+                UniqueAttribute u => Named(new TableConstraint(ConstraintKind.Unique, "", Resolve(u.Columns)), u.Name, "uq"),
+                IndexAttribute i => Named(new TableConstraint(ConstraintKind.Index, "", Resolve(i.Columns)), i.Name, "ix"),
+                CheckAttribute c => new TableConstraint(ConstraintKind.Check, c.Name ?? "ck_" + ++checks, [], c.Expression),
+                ForeignKeyAttribute f => Named(new TableConstraint(ConstraintKind.ForeignKey, "", Resolve([f.Column]), null, Resolve([f.ReferencedColumn]), f.OnDelete), f.Name, "fk"),
+                _ => throw new SchemaException($"{attribute.GetType().Name} on {typeof(T).Name} is not a known constraint."),
+            });
+        }
+        return result;
+
+        static TableConstraint Named(TableConstraint c, string? name, string prefix)
+            => c with { Name = name ?? prefix + "_" + string.Join("_", c.Columns) };
+    }
+
+    /// <summary>Column names for property or column names (unknown names are kept, so the schema check names them).</summary>
+    private string[] Resolve(string[] names)
+        => (names ?? []).Select(n => _columns.FirstOrDefault(c => c.Property.Name == n)?.Def.Name ?? n).ToArray();
 
     /// <summary>The schema the type asks for.</summary>
     public TableSchema Schema { get; }

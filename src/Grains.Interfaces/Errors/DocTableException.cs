@@ -55,7 +55,11 @@ public sealed class ColumnTypeException(string message) : DocTableException(mess
 public sealed class NullValueException(string message) : DocTableException(message);
 
 /// <summary>A UNIQUE, CHECK or FOREIGN KEY constraint rejected the batch; nothing of it was written.</summary>
-public sealed class ConstraintViolationException(string message, Exception? inner = null) : DocTableException(message, inner);
+public sealed class ConstraintViolationException(string message, Exception? inner = null, string? constraint = null) : DocTableException(message, inner)
+{
+    /// <summary>The name of the violated table-level constraint, when it is known (null for a column-level UNIQUE).</summary>
+    public string? Constraint { get; } = constraint;
+}
 
 /// <summary>A message on the wire could not be decoded.</summary>
 public sealed class MalformedMessageException(string message, Exception? inner = null) : DocTableException(message, inner);
