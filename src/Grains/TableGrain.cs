@@ -1,5 +1,4 @@
 using System.Text;
-using System.Text.Json;
 using DocTable.Orleans.Grains.Storage;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
@@ -313,7 +312,7 @@ public sealed class TableGrain : Grain, ITableGrain
         command.CommandText = $"SELECT schema FROM {SchemaTable} WHERE name = $n";
         command.Parameters.AddWithValue("$n", _table);
         return command.ExecuteScalar() is string json
-            ? JsonSerializer.Deserialize(json, SchemaJsonContext.Default.TableSchema)
+            ? TableSchemaJson.Deserialize(json)
             : null;
     }
 
@@ -347,7 +346,7 @@ public sealed class TableGrain : Grain, ITableGrain
             using var command = _connection!.CreateCommand();
             command.CommandText = $"INSERT OR REPLACE INTO {SchemaTable} (name, schema) VALUES ($n, $s)";
             command.Parameters.AddWithValue("$n", _table);
-            command.Parameters.AddWithValue("$s", JsonSerializer.Serialize(schema, SchemaJsonContext.Default.TableSchema));
+            command.Parameters.AddWithValue("$s", TableSchemaJson.Serialize(schema));
             command.ExecuteNonQuery();
             Execute("COMMIT");
         }
