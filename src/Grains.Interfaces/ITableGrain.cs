@@ -36,6 +36,12 @@ public interface ITableGrain : IGrainWithStringKey
     /// </summary>
     Task<WriteResult> UpdateAsync(IReadOnlyDictionary<string, object?> values, Filter? where, bool allRows, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Reconciles the table's file folder with its file-backed columns under the table's write lock:
+    /// deletes files no row refers to and reports rows whose file is missing.
+    /// </summary>
+    Task<CleanReport> CleanAsync(CancellationToken cancellationToken = default);
+
     /// <summary>Deletes rows matching <paramref name="where"/>; deleting every row needs <paramref name="allRows"/> = true and no filter.</summary>
     Task<WriteResult> DeleteAsync(Filter? where, bool allRows, CancellationToken cancellationToken = default);
 }

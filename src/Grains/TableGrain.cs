@@ -25,6 +25,10 @@ public sealed class TableGrain : Grain, ITableGrain
     private TableSchema? _schema;
     private string _table = "";
     private InsertStatement? _lastInsert;
+    private FileStore _files = null!;
+    private readonly List<string> _filesWritten = [];   // written in the open transaction: deleted if it fails
+    private readonly List<string> _filesToDelete = [];  // replaced or deleted in it: deleted once it commits
+    private List<string> _removedAtOpen = [];
 
     // The open transaction, if any.
     private bool _inTransaction;
@@ -46,6 +50,7 @@ public sealed class TableGrain : Grain, ITableGrain
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _table = Identifier.Validate(GetPrimaryKeyString(), "table");
+        _files = new FileStore(_options.FilesPath(_table));
         return Task.CompletedTask;
     }
 
@@ -75,14 +80,17 @@ public sealed class TableGrain : Grain, ITableGrain
         var ids = new long[batch.Count];
         long affected = 0;
         var now = StorageValue.FormatDateTime(DateTime.UtcNow);
-        var savepoint = batch.Count > 1 || options.ProducerId is not null;
+        var fileColumns = FileColumnPositions(statement.Definitions);
+        var batchFiles = new List<string>();
+        var savepoint = batch.Count > 1 || options.ProducerId is not null || fileColumns.Length > 0;
         if (savepoint) Execute("SAVEPOINT batch");
         try
         {
             var handle = _connection!.Handle!;
             for (var r = 0; r < batch.Rows.Count; r++)
             {
-                var changed = statement.Execute(batch.Rows[r], now);
+                var row = fileColumns.Length == 0 ? batch.Rows[r] : StoreFiles(statement.Definitions, fileColumns, batch.Rows[r], batchFiles);
+                var changed = statement.Execute(row, now);
                 if (changed > 0)
                 {
                     ids[r] = SQLitePCL.raw.sqlite3_last_insert_rowid(handle);
@@ -92,12 +100,14 @@ public sealed class TableGrain : Grain, ITableGrain
             if (options.ProducerId is { } p) RecordSequence(p, options.Sequence);
             if (savepoint) Execute("RELEASE batch");
         }
-        catch (SqliteException e)
+        catch (Exception e) when (e is SqliteException or IOException or UnauthorizedAccessException)
         {
             if (savepoint) RollbackSavepoint();
             if (options.ProducerId is { } p) _producerSequences.Remove(p);
-            throw Translate(e);
+            foreach (var name in batchFiles) _files.Delete(name);
+            throw e is SqliteException sqlite ? Translate(sqlite) : e;
         }
+        _filesWritten.AddRange(batchFiles);
         _transactionRows += batch.Count;
         return Task.FromResult(new WriteResult(ids, affected, _commit!.Task));
     }
@@ -137,7 +147,7 @@ public sealed class TableGrain : Grain, ITableGrain
             for (var i = 0; i < order.Length; i++)
             {
                 if (i > 0) sql.Append(", ");
-                sql.Append(WhereBuilder.Column(schema, order[i].Column)).Append(order[i].Descending ? " DESC" : " ASC");
+                sql.Append(WhereBuilder.ValueColumn(schema, order[i].Column)).Append(order[i].Descending ? " DESC" : " ASC");
             }
         }
         else
@@ -149,6 +159,7 @@ public sealed class TableGrain : Grain, ITableGrain
         command.CommandText = sql.ToString();
 
         var rows = ReadRows(command, columns.Length, keyset, out var lastRowId);
+        LoadFiles(schema, columns, rows);
         return Task.FromResult(new RowSet(columns, rows) { LastRowId = lastRowId });
     }
 
@@ -198,13 +209,15 @@ public sealed class TableGrain : Grain, ITableGrain
         using var command = _connection!.CreateCommand();
         var sql = new StringBuilder("UPDATE ").Append(Identifier.Quote(_table)).Append(" SET ");
         var i = 0;
+        var files = new List<(ColumnDef Column, object? Value, SqliteParameter Parameter)>();
         foreach (var (name, value) in values)
         {
             var column = WritableColumn(schema, name);
             ValueChecks.Check(column, value, 0);
             if (i > 0) sql.Append(", ");
             sql.Append(Identifier.Quote(column.Name)).Append(" = $u").Append(i);
-            command.Parameters.AddWithValue("$u" + i, value ?? DBNull.Value);
+            var parameter = command.Parameters.AddWithValue("$u" + i, value ?? DBNull.Value);
+            if (column.Type.IsFile()) files.Add((column, value, parameter));
             i++;
         }
         if (schema.WithRole(ColumnRole.Updated) is { } updated)
@@ -212,9 +225,48 @@ public sealed class TableGrain : Grain, ITableGrain
             sql.Append(", ").Append(Identifier.Quote(updated.Name)).Append(" = $now");
             command.Parameters.AddWithValue("$now", StorageValue.FormatDateTime(DateTime.UtcNow));
         }
+        if (files.Count > 0) return Task.FromResult(UpdateWithFiles(schema, command, sql, files, where));
         WhereBuilder.Append(sql, command, schema, where);
         command.CommandText = sql.ToString();
         return Task.FromResult(ExecuteWrite(command));
+    }
+
+    /// <summary>
+    /// An update that sets file columns: row by row (every row gets its own new file), inside a
+    /// savepoint; the old files are deleted once the transaction commits, the new ones if it fails.
+    /// </summary>
+    private WriteResult UpdateWithFiles(TableSchema schema, SqliteCommand command, StringBuilder sql, List<(ColumnDef Column, object? Value, SqliteParameter Parameter)> files, Filter? where)
+    {
+        BeginIfNeeded();
+        var targets = ReadFileNames(schema, files.Select(f => f.Column).ToArray(), where);
+        sql.Append(" WHERE rowid = $rowid");
+        command.CommandText = sql.ToString();
+        var rowId = command.Parameters.AddWithValue("$rowid", 0L);
+        var written = new List<string>();
+        Execute("SAVEPOINT batch");
+        try
+        {
+            foreach (var (id, _) in targets)
+            {
+                foreach (var (column, value, parameter) in files)
+                {
+                    parameter.Value = value is null ? DBNull.Value : Remember(written, _files.Write(column.Type, value));
+                }
+                rowId.Value = id;
+                command.ExecuteNonQuery();
+            }
+            Execute("RELEASE batch");
+        }
+        catch (Exception e) when (e is SqliteException or IOException or UnauthorizedAccessException)
+        {
+            RollbackSavepoint();
+            foreach (var name in written) _files.Delete(name);
+            throw e is SqliteException sqlite ? Translate(sqlite) : e;
+        }
+        _filesWritten.AddRange(written);
+        _filesToDelete.AddRange(targets.SelectMany(t => t.Names).OfType<string>());
+        _transactionRows += Math.Max(1, targets.Count);
+        return new WriteResult([], targets.Count, _commit!.Task);
     }
 
     /// <inheritdoc/>
@@ -226,7 +278,112 @@ public sealed class TableGrain : Grain, ITableGrain
         var sql = new StringBuilder("DELETE FROM ").Append(Identifier.Quote(_table));
         WhereBuilder.Append(sql, command, schema, where);
         command.CommandText = sql.ToString();
-        return Task.FromResult(ExecuteWrite(command));
+        var fileColumns = schema.Columns.Where(c => c.Type.IsFile()).ToArray();
+        if (fileColumns.Length == 0) return Task.FromResult(ExecuteWrite(command));
+        // The rows' files go once the delete has committed.
+        BeginIfNeeded();
+        var names = ReadFileNames(schema, fileColumns, where).SelectMany(t => t.Names).OfType<string>().ToList();
+        var result = ExecuteWrite(command);
+        _filesToDelete.AddRange(names);
+        return Task.FromResult(result);
+    }
+
+    /// <inheritdoc/>
+    public Task<CleanReport> CleanAsync(CancellationToken cancellationToken = default)
+    {
+        var schema = EnsureOpen();
+        var report = ReconcileFiles(schema);
+        var removedAtOpen = _removedAtOpen;
+        _removedAtOpen = [];
+        return Task.FromResult(report with { RemovedFiles = [.. removedAtOpen, .. report.RemovedFiles] });
+    }
+
+    /// <summary>
+    /// Deletes files no row names and lists rows whose file is missing. Runs under the write lock
+    /// (BEGIN IMMEDIATE): a writer writes its files while it holds that lock, so a file of a
+    /// transaction still running can never be mistaken for an orphan, even from another process.
+    /// </summary>
+    private CleanReport ReconcileFiles(TableSchema schema)
+    {
+        if (_inTransaction) Commit();
+        var fileColumns = schema.Columns.Where(c => c.Type.IsFile()).ToArray();
+        Execute("BEGIN IMMEDIATE");
+        try
+        {
+            var referenced = new HashSet<string>(StringComparer.Ordinal);
+            var missing = new List<MissingFile>();
+            if (fileColumns.Length > 0)
+            {
+                foreach (var (id, names) in ReadFileNames(schema, fileColumns, null))
+                {
+                    for (var c = 0; c < names.Length; c++)
+                    {
+                        if (names[c] is not { } name) continue;
+                        referenced.Add(name);
+                        if (!_files.Exists(name)) missing.Add(new MissingFile(id, fileColumns[c].Name, name));
+                    }
+                }
+            }
+            var removed = _files.List().Where(f => !referenced.Contains(f)).ToList().Where(_files.DeleteListed).ToArray();
+            if (removed.Length > 0 || missing.Count > 0)
+                _logger.LogWarning("Table {Table}: removed {Removed} orphan files, {Missing} rows name a missing file", _table, removed.Length, missing.Count);
+            return new CleanReport(removed, [.. missing], referenced.Count);
+        }
+        finally
+        {
+            Execute("ROLLBACK");
+        }
+    }
+
+    /// <summary>The rowids and file names of the given file columns of the rows matching <paramref name="where"/>.</summary>
+    private List<(long Id, string?[] Names)> ReadFileNames(TableSchema schema, ColumnDef[] fileColumns, Filter? where)
+    {
+        using var command = _connection!.CreateCommand();
+        var sql = new StringBuilder("SELECT rowid");
+        foreach (var c in fileColumns) sql.Append(", ").Append(Identifier.Quote(c.Name));
+        sql.Append(" FROM ").Append(Identifier.Quote(_table));
+        WhereBuilder.Append(sql, command, schema, where);
+        command.CommandText = sql.ToString();
+        var result = new List<(long, string?[])>();
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            var names = new string?[fileColumns.Length];
+            for (var c = 0; c < names.Length; c++) names[c] = reader.IsDBNull(c + 1) ? null : reader.GetString(c + 1);
+            result.Add((reader.GetInt64(0), names));
+        }
+        return result;
+    }
+
+    private static int[] FileColumnPositions(ColumnDef[] definitions)
+        => [.. Enumerable.Range(0, definitions.Length).Where(i => definitions[i].Type.IsFile())];
+
+    /// <summary>A copy of <paramref name="row"/> with each file column's value written to a file and replaced by its name.</summary>
+    private object?[] StoreFiles(ColumnDef[] definitions, int[] fileColumns, object?[] row, List<string> written)
+    {
+        var copy = (object?[])row.Clone();
+        foreach (var i in fileColumns)
+            if (copy[i] is { } value) copy[i] = Remember(written, _files.Write(definitions[i].Type, value));
+        return copy;
+    }
+
+    private static string Remember(List<string> written, string name)
+    {
+        written.Add(name);
+        TestHooks.AfterFileWrite();
+        return name;
+    }
+
+    /// <summary>Replaces the file names of selected file columns by the files' contents.</summary>
+    private void LoadFiles(TableSchema schema, string[] columns, List<object?[]> rows)
+    {
+        for (var i = 0; i < columns.Length; i++)
+        {
+            var column = schema.Find(columns[i])!;
+            if (!column.Type.IsFile()) continue;
+            foreach (var row in rows)
+                if (row[i] is string name) row[i] = _files.Read(column.Type, name, _table, column.Name);
+        }
     }
 
     /// <summary>Group commit: commit once no call waits, or the transaction is big or old enough.</summary>
@@ -297,6 +454,8 @@ public sealed class TableGrain : Grain, ITableGrain
             Execute($"CREATE TABLE IF NOT EXISTS {SchemaTable} (name TEXT PRIMARY KEY, schema TEXT NOT NULL)");
             Execute($"CREATE TABLE IF NOT EXISTS {ProducerTable} (producer TEXT PRIMARY KEY, seq INTEGER NOT NULL)");
             _schema = LoadSchema();
+            if (_schema is not null && (_schema.Columns.Any(c => c.Type.IsFile()) || Directory.Exists(_files.Folder)))
+                _removedAtOpen = [.. ReconcileFiles(_schema).RemovedFiles];
         }
         catch
         {
@@ -476,6 +635,7 @@ public sealed class TableGrain : Grain, ITableGrain
         try
         {
             Execute("COMMIT");
+            foreach (var name in _filesToDelete) _files.Delete(name);
             done.TrySetResult();
         }
         catch (Exception e)
@@ -483,7 +643,13 @@ public sealed class TableGrain : Grain, ITableGrain
             _logger.LogError(e, "Commit of table {Table} failed; the transaction was rolled back", _table);
             try { Execute("ROLLBACK"); } catch (SqliteException) { }
             _producerSequences.Clear();
+            foreach (var name in _filesWritten) _files.Delete(name);
             done.TrySetException(e);
+        }
+        finally
+        {
+            _filesWritten.Clear();
+            _filesToDelete.Clear();
         }
     }
 

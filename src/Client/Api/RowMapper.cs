@@ -37,6 +37,8 @@ public sealed class RowMapper<T> where T : new()
                 _ => ColumnRole.Regular,
             };
             var (type, nullableType) = Classify(property, nullability);
+            if (attribute is TextFileAttribute or BlobFileAttribute)
+                type = FileType(property, attribute);
             var def = new ColumnDef(
                 Name: attribute?.Name ?? SnakeCase(property.Name),
                 Type: type,
@@ -142,6 +144,14 @@ public sealed class RowMapper<T> where T : new()
         var mapped = _columns.FirstOrDefault(c => string.Equals(c.Def.Name, column, StringComparison.OrdinalIgnoreCase));
         if (value is null || mapped is null) return value;
         return FromStorage(mapped.Def.Type, mapped.Property.PropertyType, value);
+    }
+
+    private static ColumnType FileType(PropertyInfo property, ColumnAttribute attribute)
+    {
+        var (wanted, type) = attribute is TextFileAttribute ? (typeof(string), ColumnType.TextFile) : (typeof(byte[]), ColumnType.BlobFile);
+        return property.PropertyType == wanted
+            ? type
+            : throw new SchemaException($"{typeof(T).Name}.{property.Name} is marked [{attribute.GetType().Name.Replace("Attribute", "", StringComparison.Ordinal)}] and must be a {wanted.Name}, not a {property.PropertyType.Name}.");
     }
 
     private static (ColumnType, bool) Classify(PropertyInfo property, NullabilityInfoContext context)

@@ -33,6 +33,7 @@ public static class CommandLine
             SelectCommand(),
             ExportCommand.Create(Data, Table, Where),
             ImportCommand.Create(Data, Table),
+            CleanCommand.Create(Data, Table),
         };
         return root;
     }

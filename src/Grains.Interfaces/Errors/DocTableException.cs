@@ -27,6 +27,7 @@ public class DocTableException : Exception
         "InvalidQuery" => new InvalidQueryException(message),
         "ReadOnlyTable" => new ReadOnlyTableException(message),
         "UnsupportedExpression" => new UnsupportedExpressionException(message),
+        "MissingFile" => new MissingFileException(message),
         "GrainCallTimeout" => new GrainCallTimeoutException(message),
         "SiloUnavailable" => new SiloUnavailableException(message),
         _ => new DocTableException(message),
@@ -72,6 +73,9 @@ public sealed class InvalidQueryException(string message) : DocTableException(me
 /// filter; the message names the expression. Nothing is ever filtered on the client instead.
 /// </summary>
 public sealed class UnsupportedExpressionException(string message) : DocTableException(message);
+
+/// <summary>A row's file-backed column names a file that is not in the table's folder (run <c>doctable clean</c> to list such rows).</summary>
+public sealed class MissingFileException(string message) : DocTableException(message);
 
 /// <summary>The table was opened read-only and refuses writes.</summary>
 public sealed class ReadOnlyTableException(string message) : DocTableException(message);

@@ -21,6 +21,8 @@ public sealed class TableSchema
                 throw new SchemaException($"Id column '{c.Name}' must be an integer.");
             if (c.Role is ColumnRole.Added or ColumnRole.Updated && c.Type != ColumnType.DateTime)
                 throw new SchemaException($"Timestamp column '{c.Name}' must be a DateTime.");
+            if (c.Type.IsFile() && (c.Unique || c.Indexed || c.DefaultSql is not null))
+                throw new SchemaException($"File column '{c.Name}' cannot be unique, indexed or have a default: the table stores only a generated file name.");
         }
         foreach (var role in new[] { ColumnRole.Id, ColumnRole.Added, ColumnRole.Updated })
             if (columns.Count(c => c.Role == role) > 1)

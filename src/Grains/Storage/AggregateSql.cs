@@ -54,6 +54,8 @@ internal static class AggregateSql
         var column = WhereBuilder.Column(schema, a.Column);
         var type = schema.Find(a.Column)!.Type;
         var numeric = type is ColumnType.Int32 or ColumnType.Int64 or ColumnType.Real or ColumnType.Boolean;
+        if (type.IsFile() && a.Function != AggregateFunction.Count)
+            throw new InvalidQueryException($"{a.Function} cannot be computed over the file column '{a.Column}' (only Count).");
         return a.Function switch
         {
             AggregateFunction.Count => $"COUNT({column})",

@@ -18,9 +18,9 @@ internal static class ValueChecks
             ColumnType.Int64 => value is long,
             ColumnType.Boolean => value is long b && b is 0 or 1,
             ColumnType.Real => value is double or long,
-            ColumnType.Text or ColumnType.Json => value is string,
+            ColumnType.Text or ColumnType.Json or ColumnType.TextFile => value is string,
             ColumnType.DateTime => value is string s && LooksLikeDateTime(s),
-            ColumnType.Blob => value is byte[],
+            ColumnType.Blob or ColumnType.BlobFile => value is byte[],
             _ => false,
         };
         if (!ok)

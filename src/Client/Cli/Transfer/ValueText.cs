@@ -40,10 +40,10 @@ internal static class ValueText
             ColumnType.Int64 => long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var l) ? l : null,
             ColumnType.Boolean => text switch { "1" or "true" or "True" or "TRUE" => 1L, "0" or "false" or "False" or "FALSE" => 0L, _ => null },
             ColumnType.Real => double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) ? d : null,
-            ColumnType.Text => text,
+            ColumnType.Text or ColumnType.TextFile => text,
             ColumnType.DateTime => DateTime(text),
             ColumnType.Json => IsJson(text) ? text : null,
-            ColumnType.Blob => Base64(text),
+            ColumnType.Blob or ColumnType.BlobFile => Base64(text),
             _ => null,
         };
         return value ?? throw Bad(column, line, $"'{Shorten(text)}'");
@@ -61,10 +61,10 @@ internal static class ValueText
             (ColumnType.Boolean, JsonValueKind.False) => 0L,
             (ColumnType.Boolean, JsonValueKind.Number) => element.TryGetInt64(out var b) && b is 0 or 1 ? b : null,
             (ColumnType.Real, JsonValueKind.Number) => element.GetDouble(),
-            (ColumnType.Text, JsonValueKind.String) => element.GetString(),
+            (ColumnType.Text or ColumnType.TextFile, JsonValueKind.String) => element.GetString(),
             (ColumnType.DateTime, JsonValueKind.String) => DateTime(element.GetString()!),
             (ColumnType.Json, JsonValueKind.String) => IsJson(element.GetString()!) ? element.GetString() : null,
-            (ColumnType.Blob, JsonValueKind.String) => Base64(element.GetString()!),
+            (ColumnType.Blob or ColumnType.BlobFile, JsonValueKind.String) => Base64(element.GetString()!),
             _ => null,
         };
         return value ?? throw Bad(column, line, $"the JSON {element.ValueKind.ToString().ToLowerInvariant()} {Shorten(element.GetRawText())}");
