@@ -4,10 +4,8 @@ namespace DocTable.Orleans.Tests.Parity;
 
 public sealed class ConstraintTests
 {
-    [Unique(nameof(A), nameof(B), Name = "uq_pair")]
-    [Check("number >= 0 AND length(code) <= 3", Name = "ck_small")]
-    [Index(nameof(B), nameof(Number), Name = "ix_b_number")]
-    public sealed class Pair
+    /// <summary>The columns of the Pair variants below, which differ only in their constraints.</summary>
+    public abstract class PairColumns
     {
         [IdColumn] public long Id { get; set; }
         public int A { get; set; }
@@ -16,42 +14,26 @@ public sealed class ConstraintTests
         public string Code { get; set; } = "x";
     }
 
-    [Unique(nameof(A), nameof(B), Name = "uq_pair")]
+    [Unique(nameof(PairColumns.A), nameof(PairColumns.B), Name = "uq_pair")]
+    [Check("number >= 0 AND length(code) <= 3", Name = "ck_small")]
+    [Index(nameof(PairColumns.B), nameof(PairColumns.Number), Name = "ix_b_number")]
+    public sealed class Pair : PairColumns;
+
+    [Unique(nameof(PairColumns.A), nameof(PairColumns.B), Name = "uq_pair")]
     [Check("number >= 1 AND length(code) <= 3", Name = "ck_small")]
-    [Index(nameof(B), nameof(Number), Name = "ix_b_number")]
-    public sealed class PairOtherCheck
-    {
-        [IdColumn] public long Id { get; set; }
-        public int A { get; set; }
-        public int B { get; set; }
-        public int Number { get; set; }
-        public string Code { get; set; } = "x";
-    }
+    [Index(nameof(PairColumns.B), nameof(PairColumns.Number), Name = "ix_b_number")]
+    public sealed class PairOtherCheck : PairColumns;
 
     [Check("number >= 0 AND length(code) <= 3", Name = "ck_small")]
-    [Index(nameof(B), nameof(Number), Name = "ix_b_number")]
-    [Index(nameof(Code), nameof(A))]
-    public sealed class PairWithoutUnique
-    {
-        [IdColumn] public long Id { get; set; }
-        public int A { get; set; }
-        public int B { get; set; }
-        public int Number { get; set; }
-        public string Code { get; set; } = "x";
-    }
+    [Index(nameof(PairColumns.B), nameof(PairColumns.Number), Name = "ix_b_number")]
+    [Index(nameof(PairColumns.Code), nameof(PairColumns.A))]
+    public sealed class PairWithoutUnique : PairColumns;
 
-    [Unique(nameof(A), nameof(B), Name = "uq_pair")]
+    [Unique(nameof(PairColumns.A), nameof(PairColumns.B), Name = "uq_pair")]
     [Check("number >= 0 AND length(code) <= 3", Name = "ck_small")]
-    [Index(nameof(B), nameof(Number), Name = "ix_b_number")]
-    [Index(nameof(Code), nameof(A))]
-    public sealed class PairMoreIndexes
-    {
-        [IdColumn] public long Id { get; set; }
-        public int A { get; set; }
-        public int B { get; set; }
-        public int Number { get; set; }
-        public string Code { get; set; } = "x";
-    }
+    [Index(nameof(PairColumns.B), nameof(PairColumns.Number), Name = "ix_b_number")]
+    [Index(nameof(PairColumns.Code), nameof(PairColumns.A))]
+    public sealed class PairMoreIndexes : PairColumns;
 
     [ForeignKey(nameof(ParentId), nameof(Id), Name = "fk_parent", OnDelete = ForeignKeyAction.Cascade)]
     public sealed class Node
