@@ -634,6 +634,7 @@ public sealed class TableGrain : Grain, ITableGrain
         _commit = null;
         try
         {
+            if (_filesWritten.Count > 0) _files.SyncFolder();
             Execute("COMMIT");
             foreach (var name in _filesToDelete) _files.Delete(name);
             done.TrySetResult();

@@ -36,6 +36,25 @@ internal sealed partial class FileStore(string folder)
         return name;
     }
 
+    /// <summary>
+    /// Makes the renames of written files durable by syncing the folder itself (Linux; elsewhere a no-op).
+    /// Called before the transaction that names the files commits.
+    /// </summary>
+    public void SyncFolder()
+    {
+        if (!OperatingSystem.IsLinux() || !Directory.Exists(Folder)) return;
+        var fd = NativeFile.Open(Folder, 0 /* O_RDONLY */);
+        if (fd < 0) throw new IOException($"Cannot open {Folder} to sync it.");
+        try
+        {
+            if (NativeFile.Fsync(fd) != 0) throw new IOException($"Cannot sync {Folder}.");
+        }
+        finally
+        {
+            _ = NativeFile.Close(fd);
+        }
+    }
+
     /// <summary>Reads the value stored under <paramref name="name"/>.</summary>
     public object Read(ColumnType type, string name, string table, string column)
     {
@@ -68,4 +87,17 @@ internal sealed partial class FileStore(string folder)
 
     /// <summary>The path of a value file; null for anything that is not a name this store generates (no path tricks).</summary>
     private string? PathOf(string name) => NamePattern().IsMatch(name) ? Path.Combine(Folder, name) : null;
+}
+
+/// <summary>The libc calls needed to fsync a directory, which .NET has no API for.</summary>
+internal static class NativeFile
+{
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "open", SetLastError = true)]
+    internal static extern int Open([System.Runtime.InteropServices.MarshalAs(System.Runtime.InteropServices.UnmanagedType.LPUTF8Str)] string path, int flags);
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "fsync", SetLastError = true)]
+    internal static extern int Fsync(int fd);
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "close")]
+    internal static extern int Close(int fd);
 }
