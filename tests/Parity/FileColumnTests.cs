@@ -92,6 +92,8 @@ public sealed class FileColumnTests
         await Assert.ThrowsAsync<InvalidQueryException>(() => docs.Where(r => r.Body!.StartsWith("o")).ToListAsync());
         await Assert.ThrowsAsync<InvalidQueryException>(() => docs.OrderBy(r => r.Body).ToListAsync());
         await Assert.ThrowsAsync<InvalidQueryException>(() => docs.AggregateAsync(new AggregateQuery([Aggregate.Max("body")])));
+        await Assert.ThrowsAsync<InvalidQueryException>(() => docs.Query().DistinctAsync(r => r.Body));
+        Assert.Equal(1, await docs.Where(r => r.Body != null).CountAsync());
         Assert.Single(await docs.Where(r => r.Body != null).ToListAsync());
         Assert.Throws<SchemaException>(() => RowMapper<BadFile>.Instance);
     }

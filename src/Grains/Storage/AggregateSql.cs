@@ -19,7 +19,7 @@ internal static class AggregateSql
         var select = new List<string>();
         foreach (var g in groups)
         {
-            select.Add(WhereBuilder.Column(schema, g));
+            select.Add(WhereBuilder.ValueColumn(schema, g));
             names.Add(schema.Find(g)!.Name);
         }
         foreach (var a in aggregates)
