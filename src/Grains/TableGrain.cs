@@ -104,7 +104,7 @@ public sealed class TableGrain : Grain, ITableGrain
         {
             if (savepoint) RollbackSavepoint();
             if (options.ProducerId is { } p) _producerSequences.Remove(p);
-            foreach (var name in batchFiles) _files.Delete(name);
+            DeleteFiles(batchFiles);
             throw e is SqliteException sqlite ? Translate(sqlite) : e;
         }
         _filesWritten.AddRange(batchFiles);
@@ -260,7 +260,7 @@ public sealed class TableGrain : Grain, ITableGrain
         catch (Exception e) when (e is SqliteException or IOException or UnauthorizedAccessException)
         {
             RollbackSavepoint();
-            foreach (var name in written) _files.Delete(name);
+            DeleteFiles(written);
             throw e is SqliteException sqlite ? Translate(sqlite) : e;
         }
         _filesWritten.AddRange(written);
@@ -636,22 +636,39 @@ public sealed class TableGrain : Grain, ITableGrain
         {
             if (_filesWritten.Count > 0) _files.SyncFolder();
             Execute("COMMIT");
-            foreach (var name in _filesToDelete) _files.Delete(name);
-            done.TrySetResult();
         }
         catch (Exception e)
         {
             _logger.LogError(e, "Commit of table {Table} failed; the transaction was rolled back", _table);
             try { Execute("ROLLBACK"); } catch (SqliteException) { }
             _producerSequences.Clear();
-            foreach (var name in _filesWritten) _files.Delete(name);
-            done.TrySetException(e);
-        }
-        finally
-        {
-            _filesWritten.Clear();
+            // No committed row names the files this transaction wrote.
+            DeleteFiles(_filesWritten);
             _filesToDelete.Clear();
+            done.TrySetException(e);
+            return;
         }
+        // Committed: the files of replaced and deleted values are no longer named by any row.
+        _filesWritten.Clear();
+        DeleteFiles(_filesToDelete);
+        done.TrySetResult();
+    }
+
+    /// <summary>Deletes files and empties the list; a failure is logged (the file stays an orphan for clean).</summary>
+    private void DeleteFiles(List<string> names)
+    {
+        foreach (var name in names)
+        {
+            try
+            {
+                _files.Delete(name);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                _logger.LogWarning(e, "Table {Table}: could not delete the file {File}; doctable clean will remove it", _table, name);
+            }
+        }
+        names.Clear();
     }
 
     private void RollbackSavepoint()
