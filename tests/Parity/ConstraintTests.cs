@@ -148,6 +148,22 @@ public sealed class ConstraintTests
         Assert.Contains("'ck'", e.Message);
     }
 
+    [Fact]
+    public void SchemaJsonKeepsConstraintsAndRefusesInjectedChecks()
+    {
+        var schema = RowMapper<Pair>.Instance.Schema;
+        var json = DocTable.Orleans.Grains.Storage.TableSchemaJson.Serialize(schema);
+        var back = DocTable.Orleans.Grains.Storage.TableSchemaJson.Deserialize(json);
+        Assert.Equal(schema.Constraints.Select(c => c.Name + " " + c.Describe()), back.Constraints.Select(c => c.Name + " " + c.Describe()));
+        Assert.Equal(schema.Columns, back.Columns);
+
+        // A schema arriving over the wire with SQL smuggled into a CHECK is refused while it is read.
+        var evil = System.Text.RegularExpressions.Regex.Replace(json, "\"Expression\":\"[^\"]*\"", "\"Expression\":\"1) ; DROP TABLE pairs; --\"");
+        Assert.NotEqual(json, evil);
+        var e = Assert.Throws<SchemaException>(() => DocTable.Orleans.Grains.Storage.TableSchemaJson.Deserialize(evil));
+        Assert.Contains("'ck_small'", e.Message);
+    }
+
     [Theory]
     [InlineData("number BETWEEN 1 AND 10 OR number IS NULL")]
     [InlineData("code IN ('a', 'b''c') AND NOT code LIKE 'z%'")]
