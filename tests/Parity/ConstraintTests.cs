@@ -148,6 +148,24 @@ public sealed class ConstraintTests
         Assert.Contains("'ck'", e.Message);
     }
 
+    [Check("score <= 100")]
+    public sealed class Scored
+    {
+        [IdColumn] public long Id { get; set; }
+        public int Score { get; set; }
+    }
+
+    [Fact]
+    public async Task UnnamedCheckGetsAStableNameFromItsText()
+    {
+        var name = RowMapper<Scored>.Instance.Schema.Constraints.Single().Name;
+        Assert.Matches("^ck_[0-9a-f]{12}$", name);
+        await using var store = TempStore.Create();
+        var e = await Assert.ThrowsAsync<ConstraintViolationException>(() => store.Client.Table<Scored>("scored").InsertAsync(new Scored { Score = 101 }));
+        Assert.Equal(name, e.Constraint);
+        Assert.Contains("score <= 100", e.Message);
+    }
+
     [Fact]
     public void SchemaJsonKeepsConstraintsAndRefusesInjectedChecks()
     {

@@ -61,14 +61,13 @@ public sealed class RowMapper<T> where T : new()
     private List<TableConstraint> Constraints()
     {
         var result = new List<TableConstraint>();
-        var checks = 0;
         foreach (var attribute in typeof(T).GetCustomAttributes<TableConstraintAttribute>(inherit: true))
         {
             result.Add(attribute switch
             {
                 UniqueAttribute u => Named(new TableConstraint(ConstraintKind.Unique, "", Resolve(u.Columns)), u.Name, "uq"),
                 IndexAttribute i => Named(new TableConstraint(ConstraintKind.Index, "", Resolve(i.Columns)), i.Name, "ix"),
-                CheckAttribute c => new TableConstraint(ConstraintKind.Check, c.Name ?? "ck_" + ++checks, [], c.Expression),
+                CheckAttribute c => new TableConstraint(ConstraintKind.Check, c.Name ?? CheckName(c.Expression), [], c.Expression),
                 ForeignKeyAttribute f => Named(new TableConstraint(ConstraintKind.ForeignKey, "", Resolve([f.Column]), null, Resolve([f.ReferencedColumn]), f.OnDelete), f.Name, "fk"),
                 _ => throw new SchemaException($"{attribute.GetType().Name} on {typeof(T).Name} is not a known constraint."),
             });
@@ -77,6 +76,10 @@ public sealed class RowMapper<T> where T : new()
 
         static TableConstraint Named(TableConstraint c, string? name, string prefix)
             => c with { Name = name ?? prefix + "_" + string.Join("_", c.Columns) };
+
+        // Attribute order is not guaranteed by reflection, so an unnamed check is named after its text.
+        static string CheckName(string? expression)
+            => "ck_" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(expression ?? "")))[..12];
     }
 
     /// <summary>Column names for property or column names (unknown names are kept, so the schema check names them).</summary>
