@@ -144,6 +144,23 @@ public sealed class FileColumnTests
     }
 
     [Fact]
+    public async Task ExportAndImportCarryFileContents()
+    {
+        await using var store = TempStore.Create();
+        await store.Client.Table<Doc>("docs").InsertManyAsync([new Doc { Key = "a", Body = "text\nwith, \"quotes\"", Raw = [0, 255] }, new Doc { Key = "b" }]);
+        await store.Client.DisposeAsync();
+        var file = Path.Combine(store.Directory, "docs.csv");
+        Assert.Equal(0, await CommandLine.Build().Parse(["export", "--data", store.Directory, "--table", "docs", "--out", file]).InvokeAsync());
+        Assert.Equal(0, await CommandLine.Build().Parse(["import", "--data", store.Directory, "--table", "copy", file]).InvokeAsync());
+        await store.RestartAsync();
+        var copy = await store.Client.Table<Doc>("copy").SelectAsync();
+        Assert.Equal("text\nwith, \"quotes\"", copy[0].Body);
+        Assert.Equal([0, 255], copy[0].Raw!);
+        Assert.Null(copy[1].Body);
+        Assert.Equal(2, Files(store, "copy").Length);
+    }
+
+    [Fact]
     public async Task KilledBetweenFileWriteAndCommitLeavesOnlyAnOrphanThatCleanRemoves()
     {
         await using var store = TempStore.Create();
