@@ -32,6 +32,9 @@ public static class CommandLine
             CountCommand(),
             SelectCommand(),
             ProduceCommand.Create(),
+            ExportCommand.Create(Data, Table, Where),
+            ImportCommand.Create(Data, Table),
+            CleanCommand.Create(Data, Table),
         };
         return root;
     }
@@ -99,12 +102,18 @@ public static class CommandLine
         return command;
     }
 
+    /// <summary>The data directory the options name (default "data").</summary>
+    internal static string DataDirectory(ParseResult parse) => parse.GetValue(Data) ?? "data";
+
+    /// <summary>A console on standard error, for progress bars that must not mix with exported rows.</summary>
+    internal static IAnsiConsole ErrorConsole() => AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+
     /// <summary>Opens the client the options name, opens the existing table and runs <paramref name="action"/>; typed errors become exit code 2.</summary>
-    private static async Task<int> WithTableAsync(ParseResult parse, Func<ITableGrain, Task> action)
+    internal static async Task<int> WithTableAsync(ParseResult parse, Func<ITableGrain, Task> action)
     {
         try
         {
-            await using var client = DocTableClient.StartEmbedded(parse.GetValue(Data) ?? "data");
+            await using var client = DocTableClient.StartEmbedded(DataDirectory(parse));
             var grain = client.GrainFactory.GetGrain<ITableGrain>(parse.GetValue(Table)!);
             await grain.OpenAsync(null);
             await action(grain);

@@ -18,10 +18,10 @@ internal static class ValueChecks
             ColumnType.Int64 => value is long,
             ColumnType.Boolean => value is long b && b is 0 or 1,
             ColumnType.Real => value is double or long,
-            ColumnType.Text => value is string,
+            ColumnType.Text or ColumnType.TextFile => value is string,
             ColumnType.Json => value is string json && IsJson(json),
             ColumnType.DateTime => value is string s && IsStoredDateTime(s),
-            ColumnType.Blob => value is byte[],
+            ColumnType.Blob or ColumnType.BlobFile => value is byte[],
             _ => false,
         };
         if (!ok)
