@@ -31,6 +31,7 @@ public static class CommandLine
             HeadCommand(),
             CountCommand(),
             SelectCommand(),
+            BenchCommand.Build(),
         };
         return root;
     }
