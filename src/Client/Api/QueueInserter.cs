@@ -24,9 +24,17 @@ public sealed class QueueInserter<T> : IAsyncDisposable where T : new()
     public int ChunkSize => _options.ChunkSize;
 
     /// <summary>Queues one row; when it completes the row is buffered (or, if it filled a chunk, committed).</summary>
-    public async Task InsertAsync(T row, CancellationToken cancellationToken = default)
+    public Task InsertAsync(T row, CancellationToken cancellationToken = default)
     {
         var values = _mapper.ToStorageRow(row);
+        // Once configured, the grain call's own task is the result: no async frame per row.
+        return _configured is { IsCompletedSuccessfully: true }
+            ? _grain.InsertRowAsync(values, cancellationToken)
+            : ConfigureAndInsertAsync(values, cancellationToken);
+    }
+
+    private async Task ConfigureAndInsertAsync(object?[] values, CancellationToken cancellationToken)
+    {
         await EnsureConfiguredAsync(cancellationToken).ConfigureAwait(false);
         await _grain.InsertRowAsync(values, cancellationToken).ConfigureAwait(false);
     }
