@@ -75,7 +75,7 @@ public sealed class TableGrain : Grain, ITableGrain
 
         var ids = new long[batch.Count];
         long affected = 0;
-        var now = StorageValue.FormatDateTime(DateTime.UtcNow);
+        statement.SetTimestamp(StorageValue.FormatDateTime(DateTime.UtcNow));
         var savepoint = batch.Count > 1 || options.ProducerId is not null;
         if (savepoint) Execute("SAVEPOINT batch");
         try
@@ -83,7 +83,7 @@ public sealed class TableGrain : Grain, ITableGrain
             var handle = _connection!.Handle!;
             for (var r = 0; r < batch.Rows.Count; r++)
             {
-                var changed = statement.Execute(batch.Rows[r], now);
+                var changed = statement.Execute(batch.Rows[r]);
                 if (changed > 0)
                 {
                     ids[r] = SQLitePCL.raw.sqlite3_last_insert_rowid(handle);

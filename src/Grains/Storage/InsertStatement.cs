@@ -52,13 +52,19 @@ internal sealed class InsertStatement : IDisposable
     /// <summary>The column array most recently used with this statement (a fast path for repeated batches).</summary>
     public string[] Columns { get; set; }
 
-    /// <summary>Inserts one row; returns the number of rows changed (0 when ignored).</summary>
-    public int Execute(object?[] row, string timestamp)
+    /// <summary>Binds the table's added/updated timestamps for the rows that follow (bindings outlive each row's reset).</summary>
+    public void SetTimestamp(string timestamp)
+    {
+        var db = _connection.Handle!;
+        for (var i = 0; i < _timestamps; i++) Check(BindText(Definitions.Length + i + 1, timestamp), db);
+    }
+
+    /// <summary>Inserts one row with the timestamp last set; returns the number of rows changed (0 when ignored).</summary>
+    public int Execute(object?[] row)
     {
         var db = _connection.Handle!;
         var values = Definitions.Length;
         for (var i = 0; i < values; i++) Check(Bind(i + 1, row[i]), db);
-        for (var i = 0; i < _timestamps; i++) Check(BindText(values + i + 1, timestamp), db);
         var rc = raw.sqlite3_step(_statement);
         try
         {
