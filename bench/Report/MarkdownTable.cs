@@ -11,18 +11,18 @@ public static class MarkdownTable
     {
         var c = CultureInfo.InvariantCulture;
         var sb = new StringBuilder();
-        sb.AppendLine("| Scenario | K | Durability | rows/s | × S0 | p50 ms | p99 ms | peak RSS MB | count | rows | s |");
-        sb.AppendLine("|---|---:|---|---:|---:|---:|---:|---:|---|---:|---:|");
+        sb.AppendLine("| Scenario | K | Durability | rows/s | × S0 | p50 ms | p99 ms | peak RSS MB | CPU µs/row | alloc B/row | count | rows | s |");
+        sb.AppendLine("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|");
         foreach (var r in report.Rows)
         {
             var head = $"| {r.Scenario} | {r.K} | {r.Durability ?? "—"} |";
             if (r.Status == ResultRow.NotRun)
             {
-                sb.AppendLine(c, $"{head} not run ({r.Note}) | | | | | | | | |");
+                sb.AppendLine(c, $"{head} not run ({r.Note}) | | | | | | | | | | |");
                 continue;
             }
             var rate = r.Status == ResultRow.Failed ? $"FAILED ({r.Note})" : r.RowsPerS.ToString("N0", c);
-            sb.AppendLine(c, $"{head} {rate} | {Ratio(r.RatioToCeiling)} | {Num(r.P50Ms, "0.000")} | {Num(r.P99Ms, "0.000")} | {r.PeakRssMb.ToString("0", c)} | {(r.CountOk == true ? "ok" : "FAILED")} | {r.Rows.ToString("N0", c)} | {r.Seconds.ToString("0.00", c)} |");
+            sb.AppendLine(c, $"{head} {rate} | {Ratio(r.RatioToCeiling)} | {Num(r.P50Ms, "0.000")} | {Num(r.P99Ms, "0.000")} | {r.PeakRssMb.ToString("0", c)} | {Num(r.CpuUsPerRow, "0.0")} | {Num(r.AllocBytesPerRow, "0")} | {(r.CountOk == true ? "ok" : "FAILED")} | {r.Rows.ToString("N0", c)} | {r.Seconds.ToString("0.00", c)} |");
         }
         sb.AppendLine();
         var sizing = report.RowsPerRun is { } rows ? $"{rows:N0} rows per run" : $"{report.SecondsPerRun.ToString("0.##", c)} s per run";

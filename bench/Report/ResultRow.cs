@@ -23,6 +23,8 @@ public sealed record ResultRow(
     bool? CountOk,
     int Repeats,
     double[] RunsRowsPerS,
+    double? CpuUsPerRow,
+    double? AllocBytesPerRow,
     string Description,
     string? Note)
 {
@@ -40,12 +42,10 @@ public sealed record ResultRow(
     {
         if (scenario.NotRunReason is { } reason || runs.Count == 0)
             return new ResultRow(scenario.Id, scenario.K, scenario.Durability, NotRun, 0, 0, 0, null, null, null,
-                scenario.LatencyOf, 0, null, 0, [], scenario.Description, scenario.NotRunReason ?? "no repeats ran");
+                scenario.LatencyOf, 0, null, 0, [], null, null, scenario.Description, scenario.NotRunReason ?? "no repeats ran");
 
         var ok = runs.All(r => r.CountOk);
         var rowsPerS = Median(runs.Select(r => r.RowsPerSecond));
-        var p50 = runs.Select(r => LatencyHistogram.FromCounts(r.LatencyCounts).QuantileMs(0.50)).Where(v => v is not null).Select(v => v!.Value).ToList();
-        var p99 = runs.Select(r => LatencyHistogram.FromCounts(r.LatencyCounts).QuantileMs(0.99)).Where(v => v is not null).Select(v => v!.Value).ToList();
         var failure = runs.FirstOrDefault(r => !r.CountOk) is { } bad
             ? bad.Error ?? $"count {bad.Counted} ≠ {bad.Rows} rows reported committed"
             : null;
@@ -55,15 +55,23 @@ public sealed record ResultRow(
             Math.Round(Median(runs.Select(r => r.Seconds)), 3),
             Math.Round(rowsPerS, 0),
             ceilingRowsPerS is > 0 ? Math.Round(rowsPerS / ceilingRowsPerS.Value, 4) : null,
-            p50.Count > 0 ? Math.Round(Median(p50), 3) : null,
-            p99.Count > 0 ? Math.Round(Median(p99), 3) : null,
+            MedianOrNull(runs.Select(r => LatencyHistogram.FromCounts(r.LatencyCounts).QuantileMs(0.50)), 3),
+            MedianOrNull(runs.Select(r => LatencyHistogram.FromCounts(r.LatencyCounts).QuantileMs(0.99)), 3),
             scenario.LatencyOf,
             Median(runs.Select(r => r.PeakRssMb)),
             ok,
             runs.Count,
             runs.Select(r => Math.Round(r.RowsPerSecond, 0)).ToArray(),
+            MedianOrNull(runs.Select(r => r.CpuUsPerRow)),
+            MedianOrNull(runs.Select(r => r.AllocBytesPerRow)),
             scenario.Description,
             failure);
+    }
+
+    private static double? MedianOrNull(IEnumerable<double?> values, int digits = 2)
+    {
+        var known = values.Where(v => v is not null).Select(v => v!.Value).ToList();
+        return known.Count > 0 ? Math.Round(Median(known), digits) : null;
     }
 
     /// <summary>The median (mean of the middle two for an even count).</summary>

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using DocTable.Orleans.Bench.Measure;
 using DocTable.Orleans.Bench.Report;
 using DocTable.Orleans.Bench.Scenarios;
 
@@ -47,7 +48,7 @@ public sealed class ScenarioRunner(BenchSettings settings, TextWriter progress)
         {
             return settings.Isolated
                 ? await RunInChildAsync(scenario, context, timeout.Token)
-                : await scenario.RunAsync(context, timeout.Token);
+                : await RunWarmAsync(scenario, context, timeout.Token);
         }
         catch (Exception e) when (!cancellationToken.IsCancellationRequested)
         {
@@ -64,18 +65,37 @@ public sealed class ScenarioRunner(BenchSettings settings, TextWriter progress)
     {
         var scenario = ScenarioCatalog.Create(args.Required("--scenario"), (int)(args.Long("--k") ?? 1), args.Value("--durability"));
         var context = new RunContext(TimeSpan.FromSeconds(args.Double("--seconds", 3)), args.Required("--dir"), args.Long("--rows"));
+        using var sampler = args.Flag("--alloc-types") ? new AllocationSampler() : null;
         args.RejectUnknown();
         RunResult result;
         try
         {
-            result = await scenario.RunAsync(context, cancellationToken);
+            result = await RunWarmAsync(scenario, context, cancellationToken);
         }
         catch (Exception e)
         {
             result = RunResult.Failed($"{scenario}: {e.GetType().Name}: {e.Message}");
         }
+        if (sampler is not null)
+            foreach (var line in sampler.Top(25, result.Rows)) Console.Error.WriteLine(line);
         Console.WriteLine(ChildProcess.ResultPrefix + JsonSerializer.Serialize(result, BenchJsonContext.Default.RunResult));
         return 0;
+    }
+
+    /// <summary>Warm-up: a tenth of the run (at most 0.5 s, or 20,000 rows) in a folder of its own, discarded; then the measured run.</summary>
+    private static async Task<RunResult> RunWarmAsync(Scenario scenario, RunContext context, CancellationToken cancellationToken)
+    {
+        if (scenario.WarmsUpInProcess)
+        {
+            var folder = Path.Combine(context.WorkDirectory, "warmup");
+            Directory.CreateDirectory(folder);
+            var warmup = new RunContext(TimeSpan.FromSeconds(Math.Min(0.5, context.Duration.TotalSeconds / 10)), folder,
+                context.RowLimit is null ? null : 20_000);
+            var result = await scenario.RunAsync(warmup, cancellationToken);
+            if (!result.CountOk) return result with { Error = "warm-up: " + (result.Error ?? $"count {result.Counted} ≠ {result.Rows}") };
+            Directory.Delete(folder, recursive: true);
+        }
+        return await scenario.RunAsync(context, cancellationToken);
     }
 
     private static async Task<RunResult> RunInChildAsync(Scenario scenario, RunContext context, CancellationToken cancellationToken)

@@ -25,6 +25,7 @@ public sealed class CeilingScenario() : Scenario(1, "WAL")
         using var insert = new RawInsert(connection);
         var process = BenchTable.ProcessName(0);
 
+        var cost = ProcessCost.Start();
         var started = Stopwatch.GetTimestamp();
         var budget = context.StartBudget(1);
         long rows = 0;
@@ -38,6 +39,7 @@ public sealed class CeilingScenario() : Scenario(1, "WAL")
         }
         BenchTable.Execute(connection, "COMMIT");
         var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
-        return new RunResult(rows, seconds, BenchTable.Count(path), [], PeakRss.ReadMb());
+        return new RunResult(rows, seconds, BenchTable.Count(path), [], PeakRss.ReadMb(),
+            CpuUsPerRow: cost.CpuMicrosPerRow(rows), AllocBytesPerRow: cost.AllocatedBytesPerRow(rows));
     }
 }

@@ -38,6 +38,7 @@ public static class DocTableWayChild
 
         var latency = new LatencyHistogram();
         var budget = new RunContext(duration, "", quota).StartBudget(1);
+        var cpu = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime;
         var started = Stopwatch.GetTimestamp();
         long rows = 0;
         string? error = null;
@@ -55,7 +56,9 @@ public static class DocTableWayChild
         {
             error = $"{process}: {e.Message}";
         }
-        var report = new ChildReport(rows, Stopwatch.GetElapsedTime(started).TotalSeconds, PeakRss.ReadMb(), latency.Compact(), error);
+        var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+        var cpuSeconds = (System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds;
+        var report = new ChildReport(rows, seconds, cpuSeconds, PeakRss.ReadMb(), latency.Compact(), error);
         Console.WriteLine(ChildProcess.ResultPrefix + JsonSerializer.Serialize(report, BenchJsonContext.Default.ChildReport));
         return 0;
     }

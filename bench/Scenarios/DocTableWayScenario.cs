@@ -24,6 +24,9 @@ public sealed class DocTableWayScenario(int k) : Scenario(k, "DELETE journal")
     public override string? LatencyOf => "per INSERT";
 
     /// <inheritdoc/>
+    public override bool WarmsUpInProcess => false;
+
+    /// <inheritdoc/>
     public override async Task<RunResult> RunAsync(RunContext context, CancellationToken cancellationToken)
     {
         var path = await BenchTable.CreateAsync(context.WorkDirectory, cancellationToken);
@@ -58,7 +61,8 @@ public sealed class DocTableWayScenario(int k) : Scenario(k, "DELETE journal")
             foreach (var r in reports) latency.Add(LatencyHistogram.FromCounts(r.LatencyCounts));
             var rows = reports.Sum(r => r.Rows);
             var error = reports.FirstOrDefault(r => r.Error is not null)?.Error;
-            return new RunResult(rows, seconds, BenchTable.Count(path), latency.Compact(), reports.Max(r => r.PeakRssMb), error);
+            var cpuUs = rows > 0 ? Math.Round(reports.Sum(r => r.CpuSeconds) * 1e6 / rows, 2) : 0;
+            return new RunResult(rows, seconds, BenchTable.Count(path), latency.Compact(), reports.Max(r => r.PeakRssMb), error, CpuUsPerRow: cpuUs);
         }
         finally
         {
@@ -70,7 +74,8 @@ public sealed class DocTableWayScenario(int k) : Scenario(k, "DELETE journal")
 /// <summary>What one S1 child process reports on its last stdout line.</summary>
 /// <param name="Rows">Rows it committed.</param>
 /// <param name="Seconds">Its own insert time.</param>
+/// <param name="CpuSeconds">Its CPU time while inserting.</param>
 /// <param name="PeakRssMb">Its peak RSS (VmHWM).</param>
 /// <param name="LatencyCounts">Per-INSERT latency histogram counts.</param>
 /// <param name="Error">Why it stopped early, if it did.</param>
-public sealed record ChildReport(long Rows, double Seconds, double PeakRssMb, long[] LatencyCounts, string? Error);
+public sealed record ChildReport(long Rows, double Seconds, double CpuSeconds, double PeakRssMb, long[] LatencyCounts, string? Error);

@@ -30,6 +30,7 @@ public abstract class EmbeddedScenario(int k, Durability durability) : Scenario(
         await table.OpenAsync(cancellationToken);
 
         var histograms = Enumerable.Range(0, K).Select(_ => new LatencyHistogram()).ToArray();
+        var cost = ProcessCost.Start();
         var started = Stopwatch.GetTimestamp();
         var budget = context.StartBudget(K);
         var producers = Enumerable.Range(0, K)
@@ -45,10 +46,13 @@ public abstract class EmbeddedScenario(int k, Durability durability) : Scenario(
             return RunResult.Failed($"{this}: a producer failed: {e.GetType().Name}: {e.Message}");
         }
         var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+        var total = rows.Sum();
+        var cpu = cost.CpuMicrosPerRow(total);
+        var allocated = cost.AllocatedBytesPerRow(total);
 
         var latency = new LatencyHistogram();
         foreach (var h in histograms) latency.Add(h);
         var counted = await table.CountAsync(cancellationToken: cancellationToken);
-        return new RunResult(rows.Sum(), seconds, counted, latency.Compact(), PeakRss.ReadMb());
+        return new RunResult(total, seconds, counted, latency.Compact(), PeakRss.ReadMb(), CpuUsPerRow: cpu, AllocBytesPerRow: allocated);
     }
 }

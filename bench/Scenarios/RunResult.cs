@@ -10,7 +10,10 @@ namespace DocTable.Orleans.Bench.Scenarios;
 /// <param name="LatencyCounts">Latency histogram counts (empty when the scenario has no awaited calls).</param>
 /// <param name="PeakRssMb">Peak resident set size of the largest process involved, MB.</param>
 /// <param name="Error">Why the run failed, if it did.</param>
-public sealed record RunResult(long Rows, double Seconds, long Counted, long[] LatencyCounts, double PeakRssMb, string? Error = null)
+/// <param name="CpuUsPerRow">CPU microseconds per row, summed over the processes involved.</param>
+/// <param name="AllocBytesPerRow">Managed bytes allocated per row in the measuring process (null where not measured).</param>
+public sealed record RunResult(long Rows, double Seconds, long Counted, long[] LatencyCounts, double PeakRssMb, string? Error = null,
+    double? CpuUsPerRow = null, double? AllocBytesPerRow = null)
 {
     /// <summary>True when the run finished and the table holds exactly the rows reported.</summary>
     public bool CountOk => Error is null && Counted == Rows;

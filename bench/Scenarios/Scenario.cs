@@ -30,6 +30,12 @@ public abstract class Scenario
     /// <summary>What p50/p99 measure, or null when the scenario has no awaited calls.</summary>
     public virtual string? LatencyOf => null;
 
+    /// <summary>
+    /// True when a short unmeasured run in the same process should come first, so the measured run sees
+    /// jitted, tiered-up code as a long-running silo would (false where the work runs in child processes).
+    /// </summary>
+    public virtual bool WarmsUpInProcess => true;
+
     /// <summary>Why the scenario cannot run on this build or machine; null when it can.</summary>
     public virtual string? NotRunReason => null;
 
