@@ -23,6 +23,7 @@ public sealed class TableGrain : Grain, ITableGrain
     private readonly Dictionary<string, InsertStatement> _inserts = new(StringComparer.Ordinal);
     private readonly Dictionary<string, long> _producerSequences = new(StringComparer.Ordinal);
     private SqliteConnection? _connection;
+    private StatementCache? _cached;
     private TableSchema? _schema;
     private string _table = "";
     private InsertStatement? _lastInsert;
@@ -77,7 +78,7 @@ public sealed class TableGrain : Grain, ITableGrain
         long affected = 0;
         statement.SetTimestamp(StorageValue.FormatDateTime(DateTime.UtcNow));
         var savepoint = batch.Count > 1 || options.ProducerId is not null;
-        if (savepoint) Execute("SAVEPOINT batch");
+        if (savepoint) _cached!.Execute("SAVEPOINT batch");
         try
         {
             var handle = _connection!.Handle!;
@@ -91,7 +92,7 @@ public sealed class TableGrain : Grain, ITableGrain
                 }
             }
             if (options.ProducerId is { } p) RecordSequence(p, options.Sequence);
-            if (savepoint) Execute("RELEASE batch");
+            if (savepoint) _cached!.Execute("RELEASE batch");
         }
         catch (SqliteException e)
         {
@@ -227,6 +228,8 @@ public sealed class TableGrain : Grain, ITableGrain
         }
         foreach (var statement in _inserts.Values) statement.Dispose();
         _inserts.Clear();
+        _cached?.Dispose();
+        _cached = null;
         _connection.Dispose();
         _connection = null;
         _logger.LogDebug("Table {Table} closed ({Reason})", _table, reason);
@@ -259,6 +262,7 @@ public sealed class TableGrain : Grain, ITableGrain
         var connection = new SqliteConnection(builder.ToString());
         connection.Open();
         _connection = connection;
+        _cached = new StatementCache(connection);
         try
         {
             Execute($"PRAGMA busy_timeout = {(int)_options.BusyTimeout.TotalMilliseconds}");
@@ -271,6 +275,8 @@ public sealed class TableGrain : Grain, ITableGrain
         }
         catch
         {
+            _cached.Dispose();
+            _cached = null;
             connection.Dispose();
             _connection = null;
             throw;
@@ -425,7 +431,7 @@ public sealed class TableGrain : Grain, ITableGrain
     private void BeginIfNeeded()
     {
         if (_inTransaction) return;
-        Execute("BEGIN IMMEDIATE");
+        _cached!.Execute("BEGIN IMMEDIATE");
         _inTransaction = true;
         _commit = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         _transactionRows = 0;
@@ -439,7 +445,7 @@ public sealed class TableGrain : Grain, ITableGrain
         _commit = null;
         try
         {
-            Execute("COMMIT");
+            _cached!.Execute("COMMIT");
             done.TrySetResult();
         }
         catch (Exception e)

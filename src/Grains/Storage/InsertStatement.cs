@@ -65,16 +65,8 @@ internal sealed class InsertStatement : IDisposable
         var db = _connection.Handle!;
         var values = Definitions.Length;
         for (var i = 0; i < values; i++) Check(Bind(i + 1, row[i]), db);
-        var rc = raw.sqlite3_step(_statement);
-        try
-        {
-            if (rc != raw.SQLITE_DONE) SqliteException.ThrowExceptionForRC(rc, db);
-            return raw.sqlite3_changes(db);
-        }
-        finally
-        {
-            raw.sqlite3_reset(_statement);
-        }
+        StatementCache.Step(_statement, db);
+        return raw.sqlite3_changes(db);
     }
 
     private int Bind(int index, object? value) => value switch
