@@ -15,6 +15,9 @@ public static class BenchProgram
     /// <summary>Environment variable a launcher (e.g. <c>doctable bench</c>) sets to name itself in the report.</summary>
     public const string LauncherVariable = "DOCTABLE_BENCH_LAUNCHER";
 
+    /// <summary>The silo's peak RSS target while the soak's rows flow (issue 4).</summary>
+    public const int SoakRssTargetMb = 300;
+
     /// <summary>Runs with <paramref name="args"/>; returns the exit code.</summary>
     public static async Task<int> RunAsync(string[] args, CancellationToken cancellationToken = default)
     {
@@ -32,6 +35,8 @@ public static class BenchProgram
             reader.RejectUnknown();
             var report = await RunPlanAsync(settings, CommandLine(args), Console.Error, cancellationToken);
             Console.WriteLine(MarkdownTable.Render(report));
+            if (settings.Mode == "soak" && report.Rows.FirstOrDefault() is { } soak)
+                Console.WriteLine($"Soak: peak RSS {soak.PeakRssMb:0} MB of the one process hosting the silo while {soak.Rows:N0} rows flowed through {soak.Scenario} K={soak.K} (target: under {SoakRssTargetMb} MB).");
             Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(settings.OutputPath))!);
             await File.WriteAllTextAsync(settings.OutputPath, JsonSerializer.Serialize(report, BenchJsonContext.Indented.BenchReport), cancellationToken);
             Console.WriteLine($"JSON: {settings.OutputPath}");

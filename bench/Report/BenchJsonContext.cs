@@ -1,3 +1,4 @@
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using DocTable.Orleans.Bench.Scenarios;
@@ -12,5 +13,10 @@ namespace DocTable.Orleans.Bench.Report;
 public sealed partial class BenchJsonContext : JsonSerializerContext
 {
     /// <summary>The same context, indented, for the report file.</summary>
-    public static BenchJsonContext Indented { get; } = new(new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, WriteIndented = true });
+    public static BenchJsonContext Indented { get; } = new(new JsonSerializerOptions
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        WriteIndented = true,
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, // a file for people: keep "+" and "→" readable
+    });
 }
