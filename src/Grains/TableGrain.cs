@@ -22,6 +22,7 @@ public sealed class TableGrain : Grain, ITableGrain
     private readonly Dictionary<string, InsertStatement> _inserts = new(StringComparer.Ordinal);
     private readonly Dictionary<string, long> _producerSequences = new(StringComparer.Ordinal);
     private SqliteConnection? _connection;
+    private StatementCache? _cached;
     private TableSchema? _schema;
     private string _table = "";
     private InsertStatement? _lastInsert;
@@ -75,18 +76,18 @@ public sealed class TableGrain : Grain, ITableGrain
 
         var ids = new long[batch.Count];
         long affected = 0;
-        var now = StorageValue.FormatDateTime(DateTime.UtcNow);
+        statement.SetTimestamp(StorageValue.FormatDateTime(DateTime.UtcNow));
         var fileColumns = FileColumnPositions(statement.Definitions);
         var batchFiles = new List<string>();
         var savepoint = batch.Count > 1 || options.ProducerId is not null || fileColumns.Length > 0;
-        if (savepoint) Execute("SAVEPOINT batch");
+        if (savepoint) _cached!.Execute("SAVEPOINT batch");
         try
         {
             var handle = _connection!.Handle!;
             for (var r = 0; r < batch.Rows.Count; r++)
             {
                 var row = fileColumns.Length == 0 ? batch.Rows[r] : StoreFiles(statement.Definitions, fileColumns, batch.Rows[r], batchFiles);
-                var changed = statement.Execute(row, now);
+                var changed = statement.Execute(row);
                 if (changed > 0)
                 {
                     ids[r] = SQLitePCL.raw.sqlite3_last_insert_rowid(handle);
@@ -94,7 +95,7 @@ public sealed class TableGrain : Grain, ITableGrain
                 }
             }
             if (options.ProducerId is { } p) RecordSequence(p, options.Sequence);
-            if (savepoint) Execute("RELEASE batch");
+            if (savepoint) _cached!.Execute("RELEASE batch");
         }
         catch (Exception e) when (e is SqliteException or IOException or UnauthorizedAccessException)
         {
@@ -409,6 +410,8 @@ public sealed class TableGrain : Grain, ITableGrain
         }
         foreach (var statement in _inserts.Values) statement.Dispose();
         _inserts.Clear();
+        _cached?.Dispose();
+        _cached = null;
         _connection.Dispose();
         _connection = null;
         _logger.LogDebug("Table {Table} closed ({Reason})", _table, reason);
@@ -441,6 +444,7 @@ public sealed class TableGrain : Grain, ITableGrain
         var connection = new SqliteConnection(builder.ToString());
         connection.Open();
         _connection = connection;
+        _cached = new StatementCache(connection);
         try
         {
             Execute($"PRAGMA busy_timeout = {(int)_options.BusyTimeout.TotalMilliseconds}");
@@ -455,6 +459,8 @@ public sealed class TableGrain : Grain, ITableGrain
         }
         catch
         {
+            _cached.Dispose();
+            _cached = null;
             connection.Dispose();
             _connection = null;
             throw;
@@ -648,7 +654,7 @@ public sealed class TableGrain : Grain, ITableGrain
     private void BeginIfNeeded()
     {
         if (_inTransaction) return;
-        Execute("BEGIN IMMEDIATE");
+        _cached!.Execute("BEGIN IMMEDIATE");
         _inTransaction = true;
         _commit = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         _transactionRows = 0;
@@ -663,7 +669,7 @@ public sealed class TableGrain : Grain, ITableGrain
         try
         {
             if (_filesWritten.Count > 0) _files.SyncFolder();
-            Execute("COMMIT");
+            _cached!.Execute("COMMIT");
         }
         catch (Exception e)
         {

@@ -24,10 +24,33 @@ public sealed class QueueInserter<T> : IAsyncDisposable where T : new()
     public int ChunkSize => _options.ChunkSize;
 
     /// <summary>Queues one row; when it completes the row is buffered (or, if it filled a chunk, committed).</summary>
-    public async Task InsertAsync(T row, CancellationToken cancellationToken = default)
+    public Task InsertAsync(T row, CancellationToken cancellationToken = default)
     {
         var values = _mapper.ToStorageRow(row);
-        await CallConfiguredAsync(ct => _grain.InsertRowAsync(values, ct), cancellationToken).ConfigureAwait(false);
+        // Once configured, the grain call's own task is the result: no async frame per row.
+        return _configured is { IsCompletedSuccessfully: true }
+            ? InsertConfiguredAsync(values, cancellationToken)
+            : CallConfiguredAsync(ct => _grain.InsertRowAsync(values, ct), cancellationToken);
+    }
+
+    /// <summary>The fast path once configured; a grain that forgot its settings (idle) is configured again.</summary>
+    private Task InsertConfiguredAsync(object?[] values, CancellationToken cancellationToken)
+    {
+        var call = _grain.InsertRowAsync(values, cancellationToken);
+        return call.IsCompletedSuccessfully ? call : RetryIfNotConfiguredAsync(call, values, cancellationToken);
+    }
+
+    private async Task RetryIfNotConfiguredAsync(Task call, object?[] values, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await call.ConfigureAwait(false);
+        }
+        catch (NotConfiguredException)
+        {
+            _configured = null;
+            await CallConfiguredAsync(ct => _grain.InsertRowAsync(values, ct), cancellationToken).ConfigureAwait(false);
+        }
     }
 
     /// <summary>Queues many rows; whole chunks are committed before it completes.</summary>

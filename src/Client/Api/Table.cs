@@ -87,12 +87,11 @@ public sealed class Table<T> where T : new()
     }
 
     /// <summary>Inserts one row and returns its id once it is committed.</summary>
-    public async Task<long> InsertAsync(T row, CancellationToken cancellationToken = default)
+    public Task<long> InsertAsync(T row, CancellationToken cancellationToken = default)
     {
         RequireWritable("insert");
         var batch = new RowBatch(_mapper.WritableColumns, [_mapper.ToStorageRow(row)]);
-        var ids = await WriteAsync(batch, InsertOptions.Default, cancellationToken).ConfigureAwait(false);
-        return ids[0];
+        return WriteAsync(batch, InsertOptions.Default, static ids => ids[0], cancellationToken);
     }
 
     /// <summary>Inserts rows in one transaction and returns their ids (0 for rows skipped by <see cref="OnConflict.Ignore"/>).</summary>
@@ -100,7 +99,7 @@ public sealed class Table<T> where T : new()
     {
         RequireWritable("insert");
         var batch = new RowBatch(_mapper.WritableColumns, rows.Select(_mapper.ToStorageRow).ToList());
-        return WriteAsync(batch, new InsertOptions(onConflict), cancellationToken);
+        return WriteAsync(batch, new InsertOptions(onConflict), static ids => ids, cancellationToken);
     }
 
     /// <summary>Rows matching <paramref name="where"/>, in <paramref name="orderBy"/> order (table order by default).</summary>
@@ -203,11 +202,12 @@ public sealed class Table<T> where T : new()
         return new QueueInserter<T>(this, grain, options);
     }
 
-    private async Task<long[]> WriteAsync(RowBatch batch, InsertOptions options, CancellationToken cancellationToken)
+    /// <summary>Writes a batch and waits for its commit; one async frame per call, no lock once the table is open.</summary>
+    private async Task<TResult> WriteAsync<TResult>(RowBatch batch, InsertOptions options, Func<long[], TResult> select, CancellationToken cancellationToken)
     {
-        await OpenAsync(cancellationToken).ConfigureAwait(false);
+        if (Volatile.Read(ref _open) is not { IsCompletedSuccessfully: true }) await OpenAsync(cancellationToken).ConfigureAwait(false);
         var result = await _grain.InsertAsync(batch, options, cancellationToken).ConfigureAwait(false);
         await result.Durable.WaitAsync(cancellationToken).ConfigureAwait(false);
-        return result.Ids;
+        return select(result.Ids);
     }
 }

@@ -35,6 +35,7 @@ public static class CommandLine
             ExportCommand.Create(Data, Table, Where),
             ImportCommand.Create(Data, Table),
             CleanCommand.Create(Data, Table),
+            BenchCommand.Build(),
         };
         return root;
     }

@@ -64,23 +64,47 @@ public sealed class GrainRuntime : IGrainFactory, IAsyncDisposable
     /// Runs <paramref name="call"/> as a turn of the activation for (<paramref name="grainInterface"/>,
     /// <paramref name="key"/>), activating it if needed. Waits while its mailbox is full.
     /// </summary>
-    internal async Task<T> InvokeAsync<T>(Type grainInterface, string key, Func<Grain, Task<T>> call, CancellationToken cancellationToken)
-    {
-        var caller = GrainActivation.Current;
-        if (_stopping && caller is null)
-            throw new SiloUnavailableException("The silo is shutting down and takes no new calls.");
-        if (caller is not null && caller.GrainInterface == grainInterface && caller.Key == key)
-            throw new InvalidOperationException($"Grain {grainInterface.Name}/{key} called itself; a non-reentrant grain would deadlock.");
+    internal Task<T> InvokeAsync<T>(Type grainInterface, string key, Func<Grain, Task<T>> call, CancellationToken cancellationToken)
+        => InvokeAsync(grainInterface, key, new CallItem<T>(call, cancellationToken), cancellationToken);
 
-        var item = new CallItem<T>(call, cancellationToken);
-        while (true)
+    /// <summary>
+    /// Posts <paramref name="item"/> to the activation for (<paramref name="grainInterface"/>, <paramref name="key"/>).
+    /// When the mailbox has room the call's own task is returned as is (no async frame per call);
+    /// errors come back as a faulted task, never thrown.
+    /// </summary>
+    internal Task<T> InvokeAsync<T>(Type grainInterface, string key, CallItem<T> item, CancellationToken cancellationToken)
+    {
+        try
         {
-            var activation = GetOrActivate(grainInterface, key, external: caller is null);
-            if (await activation.TryEnqueueAsync(item, cancellationToken).ConfigureAwait(false))
-                return await item.Result.ConfigureAwait(false);
+            var caller = GrainActivation.Current;
+            if (_stopping && caller is null)
+                throw new SiloUnavailableException("The silo is shutting down and takes no new calls.");
+            if (caller is not null && caller.GrainInterface == grainInterface && caller.Key == key)
+                throw new InvalidOperationException($"Grain {grainInterface.Name}/{key} called itself; a non-reentrant grain would deadlock.");
+
+            var external = caller is null;
+            var activation = GetOrActivate(grainInterface, key, external);
+            var posted = activation.TryEnqueueAsync(item, cancellationToken);
+            if (posted.IsCompletedSuccessfully && posted.Result) return item.Result;
+            return PostSlowlyAsync(grainInterface, key, external, item, activation, posted, cancellationToken);
+        }
+        catch (Exception e)
+        {
+            return Task.FromException<T>(e);
+        }
+    }
+
+    /// <summary>The mailbox was full or the activation closing: wait for room, or for a fresh activation.</summary>
+    private async Task<T> PostSlowlyAsync<T>(Type grainInterface, string key, bool external, CallItem<T> item, GrainActivation activation, ValueTask<bool> posted, CancellationToken cancellationToken)
+    {
+        while (!await posted.ConfigureAwait(false))
+        {
             // The activation is closing: wait until it has left the directory, then use a new one.
             await activation.Stopped.WaitAsync(cancellationToken).ConfigureAwait(false);
+            activation = GetOrActivate(grainInterface, key, external);
+            posted = activation.TryEnqueueAsync(item, cancellationToken);
         }
+        return await item.Result.ConfigureAwait(false);
     }
 
     private GrainActivation GetOrActivate(Type grainInterface, string key, bool external)
