@@ -21,6 +21,12 @@ public interface ITableGrain : IGrainWithStringKey
     /// <summary>Returns the rows selected by <paramref name="query"/>.</summary>
     Task<RowSet> SelectAsync(SelectQuery query, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Computes <see cref="AggregateQuery.Aggregates"/> over the matching rows, grouped by
+    /// <see cref="AggregateQuery.GroupBy"/>. Every column and function is validated; no SQL text is taken.
+    /// </summary>
+    Task<RowSet> AggregateAsync(AggregateQuery query, CancellationToken cancellationToken = default);
+
     /// <summary>Counts rows matching <paramref name="where"/> (all rows when null).</summary>
     Task<long> CountAsync(Filter? where, CancellationToken cancellationToken = default);
 
@@ -29,6 +35,12 @@ public interface ITableGrain : IGrainWithStringKey
     /// timestamp. Updating every row needs <paramref name="allRows"/> = true and no filter.
     /// </summary>
     Task<WriteResult> UpdateAsync(IReadOnlyDictionary<string, object?> values, Filter? where, bool allRows, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Reconciles the table's file folder with its file-backed columns under the table's write lock:
+    /// deletes files no row refers to and reports rows whose file is missing.
+    /// </summary>
+    Task<CleanReport> CleanAsync(CancellationToken cancellationToken = default);
 
     /// <summary>Deletes rows matching <paramref name="where"/>; deleting every row needs <paramref name="allRows"/> = true and no filter.</summary>
     Task<WriteResult> DeleteAsync(Filter? where, bool allRows, CancellationToken cancellationToken = default);

@@ -14,6 +14,7 @@ public sealed class QueueInserterGrain(VerboseOutput output, ILogger<QueueInsert
     private List<object?[]> _buffer = [];
     private long _oldestTick;
     private IDisposable? _timer;
+    private Exception? _timerError;
 
     /// <summary>Inserters stop after producers and before tables.</summary>
     public override int ShutdownStage => 50;
@@ -41,6 +42,7 @@ public sealed class QueueInserterGrain(VerboseOutput output, ILogger<QueueInsert
     public async Task InsertRowAsync(object?[] row, CancellationToken cancellationToken = default)
     {
         var options = Configured();
+        ThrowTimerError();
         CheckWidth(options, row);
         Add(row);
         if (_buffer.Count >= options.ChunkSize) await FlushAsync(cancellationToken);
@@ -50,6 +52,7 @@ public sealed class QueueInserterGrain(VerboseOutput output, ILogger<QueueInsert
     public async Task InsertAsync(List<object?[]> rows, CancellationToken cancellationToken = default)
     {
         var options = Configured();
+        ThrowTimerError();
         foreach (var row in rows) CheckWidth(options, row);
         foreach (var row in rows)
         {
@@ -61,6 +64,7 @@ public sealed class QueueInserterGrain(VerboseOutput output, ILogger<QueueInsert
     /// <inheritdoc/>
     public async Task<int> FlushAsync(CancellationToken cancellationToken = default)
     {
+        ThrowTimerError();
         if (_buffer.Count == 0 || _options is null) return 0;
         var rows = _buffer;
         _buffer = new List<object?[]>(Math.Min(_options.ChunkSize, 4096));
@@ -78,21 +82,46 @@ public sealed class QueueInserterGrain(VerboseOutput output, ILogger<QueueInsert
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         _timer?.Dispose();
+        _timerError = null; // already logged; the rows still waiting must be flushed regardless
+        var rows = _buffer.Count;
         try
         {
             await FlushAsync(CancellationToken.None);
         }
         catch (Exception e)
         {
-            logger.LogError(e, "Queue inserter {Key} could not flush {Rows} rows on {Reason}", GetPrimaryKeyString(), _buffer.Count, reason);
+            logger.LogError(e, "Queue inserter {Key} could not flush {Rows} rows on {Reason}", GetPrimaryKeyString(), rows, reason);
         }
     }
 
+    /// <summary>
+    /// Time trigger. Nobody waits on a timer flush, so its failure (e.g. a chunk the table rejected)
+    /// is kept and thrown to the next caller instead of vanishing.
+    /// </summary>
     private async Task OnTimerAsync(CancellationToken cancellationToken)
     {
-        if (_buffer.Count > 0 && _options?.FlushInterval is { } interval
+        if (_buffer.Count > 0 && _timerError is null && _options?.FlushInterval is { } interval
             && Environment.TickCount64 - _oldestTick >= (long)interval.TotalMilliseconds)
-            await FlushAsync(cancellationToken);
+        {
+            var rows = _buffer.Count;
+            try
+            {
+                await FlushAsync(cancellationToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                logger.LogWarning(e, "Queue inserter {Key}: timed flush of {Rows} rows failed", GetPrimaryKeyString(), rows);
+                _timerError = e;
+            }
+        }
+    }
+
+    /// <summary>Throws (once) the error of a failed timed flush, so the producer learns that those rows were rejected.</summary>
+    private void ThrowTimerError()
+    {
+        if (_timerError is not { } error) return;
+        _timerError = null;
+        System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(error);
     }
 
     private void Add(object?[] row)
@@ -102,7 +131,8 @@ public sealed class QueueInserterGrain(VerboseOutput output, ILogger<QueueInsert
     }
 
     private QueueInserterOptions Configured()
-        => _options ?? throw new InvalidOperationException($"Queue inserter {GetPrimaryKeyString()} is not configured; call ConfigureAsync first.");
+        => _options ?? throw new NotConfiguredException(
+            $"Queue inserter {GetPrimaryKeyString()} has no settings (never configured, or deactivated since); call ConfigureAsync and retry.");
 
     private static void CheckWidth(QueueInserterOptions options, object?[] row)
     {

@@ -1,5 +1,4 @@
 using System.Text;
-using System.Text.Json;
 using DocTable.Orleans.Grains.Storage;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
@@ -23,9 +22,14 @@ public sealed class TableGrain : Grain, ITableGrain
     private readonly Dictionary<string, InsertStatement> _inserts = new(StringComparer.Ordinal);
     private readonly Dictionary<string, long> _producerSequences = new(StringComparer.Ordinal);
     private SqliteConnection? _connection;
+    private StatementCache? _cached;
     private TableSchema? _schema;
     private string _table = "";
     private InsertStatement? _lastInsert;
+    private FileStore _files = null!;
+    private readonly List<string> _filesWritten = [];   // written in the open transaction: deleted if it fails
+    private readonly List<string> _filesToDelete = [];  // replaced or deleted in it: deleted once it commits
+    private List<string> _removedAtOpen = [];
 
     // The open transaction, if any.
     private bool _inTransaction;
@@ -47,6 +51,7 @@ public sealed class TableGrain : Grain, ITableGrain
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _table = Identifier.Validate(GetPrimaryKeyString(), "table");
+        _files = new FileStore(_options.FilesPath(_table));
         return Task.CompletedTask;
     }
 
@@ -54,11 +59,7 @@ public sealed class TableGrain : Grain, ITableGrain
     public Task<TableSchema> OpenAsync(TableSchema? expected, CancellationToken cancellationToken = default)
     {
         if (_schema is null) OpenConnection(create: expected is not null);
-        if (expected is not null)
-        {
-            if (_schema is null) CreateTable(expected);
-            else Migrate(expected);
-        }
+        if (expected is not null) CreateOrMigrate(expected);
         return Task.FromResult(_schema ?? throw MissingTable());
     }
 
@@ -75,15 +76,18 @@ public sealed class TableGrain : Grain, ITableGrain
 
         var ids = new long[batch.Count];
         long affected = 0;
-        var now = StorageValue.FormatDateTime(DateTime.UtcNow);
-        var savepoint = batch.Count > 1 || options.ProducerId is not null;
-        if (savepoint) Execute("SAVEPOINT batch");
+        statement.SetTimestamp(StorageValue.FormatDateTime(DateTime.UtcNow));
+        var fileColumns = FileColumnPositions(statement.Definitions);
+        var batchFiles = new List<string>();
+        var savepoint = batch.Count > 1 || options.ProducerId is not null || fileColumns.Length > 0;
+        if (savepoint) _cached!.Execute("SAVEPOINT batch");
         try
         {
             var handle = _connection!.Handle!;
             for (var r = 0; r < batch.Rows.Count; r++)
             {
-                var changed = statement.Execute(batch.Rows[r], now);
+                var row = fileColumns.Length == 0 ? batch.Rows[r] : StoreFiles(statement.Definitions, fileColumns, batch.Rows[r], batchFiles);
+                var changed = statement.Execute(row);
                 if (changed > 0)
                 {
                     ids[r] = SQLitePCL.raw.sqlite3_last_insert_rowid(handle);
@@ -91,14 +95,16 @@ public sealed class TableGrain : Grain, ITableGrain
                 }
             }
             if (options.ProducerId is { } p) RecordSequence(p, options.Sequence);
-            if (savepoint) Execute("RELEASE batch");
+            if (savepoint) _cached!.Execute("RELEASE batch");
         }
-        catch (SqliteException e)
+        catch (Exception e) when (e is SqliteException or IOException or UnauthorizedAccessException)
         {
             if (savepoint) RollbackSavepoint();
             if (options.ProducerId is { } p) _producerSequences.Remove(p);
-            throw Translate(e);
+            DeleteFiles(batchFiles);
+            throw e is SqliteException sqlite ? Translate(sqlite) : e;
         }
+        _filesWritten.AddRange(batchFiles);
         _transactionRows += batch.Count;
         return Task.FromResult(new WriteResult(ids, affected, _commit!.Task));
     }
@@ -109,6 +115,9 @@ public sealed class TableGrain : Grain, ITableGrain
         var schema = EnsureOpen();
         if (query.Limit is < 0) throw new InvalidQueryException($"Limit must not be negative (got {query.Limit}).");
         if (query.Offset < 0) throw new InvalidQueryException($"Offset must not be negative (got {query.Offset}).");
+        var keyset = query.AfterRowId is not null;
+        if (keyset && (query.OrderBy is { Length: > 0 } || query.Offset > 0))
+            throw new InvalidQueryException("A keyset page (AfterRowId) is always in rowid order and takes no OrderBy or Offset.");
         using var command = _connection!.CreateCommand();
         var columns = query.Columns is { Length: > 0 } ? query.Columns : schema.Columns.Select(c => c.Name).ToArray();
         var sql = new StringBuilder("SELECT ");
@@ -117,15 +126,25 @@ public sealed class TableGrain : Grain, ITableGrain
             if (i > 0) sql.Append(", ");
             sql.Append(WhereBuilder.Column(schema, columns[i]));
         }
+        if (keyset) sql.Append(", rowid");
         sql.Append(" FROM ").Append(Identifier.Quote(_table));
-        WhereBuilder.Append(sql, command, schema, query.Where);
+        if (keyset)
+        {
+            sql.Append(" WHERE rowid > $after");
+            command.Parameters.AddWithValue("$after", query.AfterRowId!.Value);
+            WhereBuilder.AppendAnd(sql, command, schema, query.Where);
+        }
+        else
+        {
+            WhereBuilder.Append(sql, command, schema, query.Where);
+        }
         sql.Append(" ORDER BY ");
         if (query.OrderBy is { Length: > 0 } order)
         {
             for (var i = 0; i < order.Length; i++)
             {
                 if (i > 0) sql.Append(", ");
-                sql.Append(WhereBuilder.Column(schema, order[i].Column)).Append(order[i].Descending ? " DESC" : " ASC");
+                sql.Append(WhereBuilder.ValueColumn(schema, order[i].Column)).Append(order[i].Descending ? " DESC" : " ASC");
             }
         }
         else
@@ -136,17 +155,35 @@ public sealed class TableGrain : Grain, ITableGrain
             sql.Append(" LIMIT ").Append(query.Limit ?? -1).Append(" OFFSET ").Append(query.Offset);
         command.CommandText = sql.ToString();
 
+        var rows = ReadRows(command, columns.Length, keyset, out var lastRowId);
+        LoadFiles(schema, columns, rows);
+        return Task.FromResult(new RowSet(columns, rows) { LastRowId = lastRowId });
+    }
+
+    /// <inheritdoc/>
+    public Task<RowSet> AggregateAsync(AggregateQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var schema = EnsureOpen();
+        using var command = _connection!.CreateCommand();
+        var names = AggregateSql.Build(command, _table, schema, query);
+        return Task.FromResult(new RowSet(names, ReadRows(command, names.Length, false, out _)));
+    }
+
+    /// <summary>Reads every row of <paramref name="command"/>; with <paramref name="rowIdLast"/> the extra last column is the rowid.</summary>
+    private static List<object?[]> ReadRows(SqliteCommand command, int width, bool rowIdLast, out long? lastRowId)
+    {
         var rows = new List<object?[]>();
-        using (var reader = command.ExecuteReader())
+        lastRowId = null;
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
         {
-            while (reader.Read())
-            {
-                var row = new object?[columns.Length];
-                for (var i = 0; i < row.Length; i++) row[i] = reader.IsDBNull(i) ? null : reader.GetValue(i);
-                rows.Add(row);
-            }
+            var row = new object?[width];
+            for (var i = 0; i < row.Length; i++) row[i] = reader.IsDBNull(i) ? null : reader.GetValue(i);
+            if (rowIdLast) lastRowId = reader.GetInt64(width);
+            rows.Add(row);
         }
-        return Task.FromResult(new RowSet(columns, rows));
+        return rows;
     }
 
     /// <inheritdoc/>
@@ -169,13 +206,15 @@ public sealed class TableGrain : Grain, ITableGrain
         using var command = _connection!.CreateCommand();
         var sql = new StringBuilder("UPDATE ").Append(Identifier.Quote(_table)).Append(" SET ");
         var i = 0;
+        var files = new List<(ColumnDef Column, object? Value, SqliteParameter Parameter)>();
         foreach (var (name, value) in values)
         {
             var column = WritableColumn(schema, name);
             ValueChecks.Check(column, value, 0);
             if (i > 0) sql.Append(", ");
             sql.Append(Identifier.Quote(column.Name)).Append(" = $u").Append(i);
-            command.Parameters.AddWithValue("$u" + i, value ?? DBNull.Value);
+            var parameter = command.Parameters.AddWithValue("$u" + i, value ?? DBNull.Value);
+            if (column.Type.IsFile()) files.Add((column, value, parameter));
             i++;
         }
         if (schema.WithRole(ColumnRole.Updated) is { } updated)
@@ -183,9 +222,48 @@ public sealed class TableGrain : Grain, ITableGrain
             sql.Append(", ").Append(Identifier.Quote(updated.Name)).Append(" = $now");
             command.Parameters.AddWithValue("$now", StorageValue.FormatDateTime(DateTime.UtcNow));
         }
+        if (files.Count > 0) return Task.FromResult(UpdateWithFiles(schema, command, sql, files, where));
         WhereBuilder.Append(sql, command, schema, where);
         command.CommandText = sql.ToString();
         return Task.FromResult(ExecuteWrite(command));
+    }
+
+    /// <summary>
+    /// An update that sets file columns: row by row (every row gets its own new file), inside a
+    /// savepoint; the old files are deleted once the transaction commits, the new ones if it fails.
+    /// </summary>
+    private WriteResult UpdateWithFiles(TableSchema schema, SqliteCommand command, StringBuilder sql, List<(ColumnDef Column, object? Value, SqliteParameter Parameter)> files, Filter? where)
+    {
+        BeginIfNeeded();
+        var targets = ReadFileNames(schema, files.Select(f => f.Column).ToArray(), where);
+        sql.Append(" WHERE rowid = $rowid");
+        command.CommandText = sql.ToString();
+        var rowId = command.Parameters.AddWithValue("$rowid", 0L);
+        var written = new List<string>();
+        Execute("SAVEPOINT batch");
+        try
+        {
+            foreach (var (id, _) in targets)
+            {
+                foreach (var (column, value, parameter) in files)
+                {
+                    parameter.Value = value is null ? DBNull.Value : Remember(written, _files.Write(column.Type, value));
+                }
+                rowId.Value = id;
+                command.ExecuteNonQuery();
+            }
+            Execute("RELEASE batch");
+        }
+        catch (Exception e) when (e is SqliteException or IOException or UnauthorizedAccessException)
+        {
+            RollbackSavepoint();
+            DeleteFiles(written);
+            throw e is SqliteException sqlite ? Translate(sqlite) : e;
+        }
+        _filesWritten.AddRange(written);
+        _filesToDelete.AddRange(targets.SelectMany(t => t.Names).OfType<string>());
+        _transactionRows += Math.Max(1, targets.Count);
+        return new WriteResult([], targets.Count, _commit!.Task);
     }
 
     /// <inheritdoc/>
@@ -197,7 +275,112 @@ public sealed class TableGrain : Grain, ITableGrain
         var sql = new StringBuilder("DELETE FROM ").Append(Identifier.Quote(_table));
         WhereBuilder.Append(sql, command, schema, where);
         command.CommandText = sql.ToString();
-        return Task.FromResult(ExecuteWrite(command));
+        var fileColumns = schema.Columns.Where(c => c.Type.IsFile()).ToArray();
+        if (fileColumns.Length == 0) return Task.FromResult(ExecuteWrite(command));
+        // The rows' files go once the delete has committed.
+        BeginIfNeeded();
+        var names = ReadFileNames(schema, fileColumns, where).SelectMany(t => t.Names).OfType<string>().ToList();
+        var result = ExecuteWrite(command);
+        _filesToDelete.AddRange(names);
+        return Task.FromResult(result);
+    }
+
+    /// <inheritdoc/>
+    public Task<CleanReport> CleanAsync(CancellationToken cancellationToken = default)
+    {
+        var schema = EnsureOpen();
+        var report = ReconcileFiles(schema);
+        var removedAtOpen = _removedAtOpen;
+        _removedAtOpen = [];
+        return Task.FromResult(report with { RemovedFiles = [.. removedAtOpen, .. report.RemovedFiles] });
+    }
+
+    /// <summary>
+    /// Deletes files no row names and lists rows whose file is missing. Runs under the write lock
+    /// (BEGIN IMMEDIATE): a writer writes its files while it holds that lock, so a file of a
+    /// transaction still running can never be mistaken for an orphan, even from another process.
+    /// </summary>
+    private CleanReport ReconcileFiles(TableSchema schema)
+    {
+        if (_inTransaction) Commit();
+        var fileColumns = schema.Columns.Where(c => c.Type.IsFile()).ToArray();
+        Execute("BEGIN IMMEDIATE");
+        try
+        {
+            var referenced = new HashSet<string>(StringComparer.Ordinal);
+            var missing = new List<MissingFile>();
+            if (fileColumns.Length > 0)
+            {
+                foreach (var (id, names) in ReadFileNames(schema, fileColumns, null))
+                {
+                    for (var c = 0; c < names.Length; c++)
+                    {
+                        if (names[c] is not { } name) continue;
+                        referenced.Add(name);
+                        if (!_files.Exists(name)) missing.Add(new MissingFile(id, fileColumns[c].Name, name));
+                    }
+                }
+            }
+            var removed = _files.List().Where(f => !referenced.Contains(f)).ToList().Where(_files.DeleteListed).ToArray();
+            if (removed.Length > 0 || missing.Count > 0)
+                _logger.LogWarning("Table {Table}: removed {Removed} orphan files, {Missing} rows name a missing file", _table, removed.Length, missing.Count);
+            return new CleanReport(removed, [.. missing], referenced.Count);
+        }
+        finally
+        {
+            Execute("ROLLBACK");
+        }
+    }
+
+    /// <summary>The rowids and file names of the given file columns of the rows matching <paramref name="where"/>.</summary>
+    private List<(long Id, string?[] Names)> ReadFileNames(TableSchema schema, ColumnDef[] fileColumns, Filter? where)
+    {
+        using var command = _connection!.CreateCommand();
+        var sql = new StringBuilder("SELECT rowid");
+        foreach (var c in fileColumns) sql.Append(", ").Append(Identifier.Quote(c.Name));
+        sql.Append(" FROM ").Append(Identifier.Quote(_table));
+        WhereBuilder.Append(sql, command, schema, where);
+        command.CommandText = sql.ToString();
+        var result = new List<(long, string?[])>();
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            var names = new string?[fileColumns.Length];
+            for (var c = 0; c < names.Length; c++) names[c] = reader.IsDBNull(c + 1) ? null : reader.GetString(c + 1);
+            result.Add((reader.GetInt64(0), names));
+        }
+        return result;
+    }
+
+    private static int[] FileColumnPositions(ColumnDef[] definitions)
+        => [.. Enumerable.Range(0, definitions.Length).Where(i => definitions[i].Type.IsFile())];
+
+    /// <summary>A copy of <paramref name="row"/> with each file column's value written to a file and replaced by its name.</summary>
+    private object?[] StoreFiles(ColumnDef[] definitions, int[] fileColumns, object?[] row, List<string> written)
+    {
+        var copy = (object?[])row.Clone();
+        foreach (var i in fileColumns)
+            if (copy[i] is { } value) copy[i] = Remember(written, _files.Write(definitions[i].Type, value));
+        return copy;
+    }
+
+    private static string Remember(List<string> written, string name)
+    {
+        written.Add(name);
+        TestHooks.AfterFileWrite();
+        return name;
+    }
+
+    /// <summary>Replaces the file names of selected file columns by the files' contents.</summary>
+    private void LoadFiles(TableSchema schema, string[] columns, List<object?[]> rows)
+    {
+        for (var i = 0; i < columns.Length; i++)
+        {
+            var column = schema.Find(columns[i])!;
+            if (!column.Type.IsFile()) continue;
+            foreach (var row in rows)
+                if (row[i] is string name) row[i] = _files.Read(column.Type, name, _table, column.Name);
+        }
     }
 
     /// <summary>Group commit: commit once no call waits, or the transaction is big or old enough.</summary>
@@ -227,6 +410,8 @@ public sealed class TableGrain : Grain, ITableGrain
         }
         foreach (var statement in _inserts.Values) statement.Dispose();
         _inserts.Clear();
+        _cached?.Dispose();
+        _cached = null;
         _connection.Dispose();
         _connection = null;
         _logger.LogDebug("Table {Table} closed ({Reason})", _table, reason);
@@ -259,6 +444,7 @@ public sealed class TableGrain : Grain, ITableGrain
         var connection = new SqliteConnection(builder.ToString());
         connection.Open();
         _connection = connection;
+        _cached = new StatementCache(connection);
         try
         {
             Execute($"PRAGMA busy_timeout = {(int)_options.BusyTimeout.TotalMilliseconds}");
@@ -268,9 +454,13 @@ public sealed class TableGrain : Grain, ITableGrain
             Execute($"CREATE TABLE IF NOT EXISTS {SchemaTable} (name TEXT PRIMARY KEY, schema TEXT NOT NULL)");
             Execute($"CREATE TABLE IF NOT EXISTS {ProducerTable} (producer TEXT PRIMARY KEY, seq INTEGER NOT NULL)");
             _schema = LoadSchema();
+            if (_schema is not null && (_schema.Columns.Any(c => c.Type.IsFile()) || Directory.Exists(_files.Folder)))
+                _removedAtOpen = [.. ReconcileFiles(_schema).RemovedFiles];
         }
         catch
         {
+            _cached.Dispose();
+            _cached = null;
             connection.Dispose();
             _connection = null;
             throw;
@@ -283,47 +473,86 @@ public sealed class TableGrain : Grain, ITableGrain
         command.CommandText = $"SELECT schema FROM {SchemaTable} WHERE name = $n";
         command.Parameters.AddWithValue("$n", _table);
         return command.ExecuteScalar() is string json
-            ? JsonSerializer.Deserialize(json, SchemaJsonContext.Default.TableSchema)
+            ? TableSchemaJson.Deserialize(json)
             : null;
     }
 
-    private void CreateTable(TableSchema schema)
+    /// <summary>
+    /// Creates the table from <paramref name="expected"/>, or checks the stored schema against it and
+    /// adds what is missing. Other processes may create or migrate the same file at the same time, so
+    /// the decision is taken again under the write lock, from the schema stored at that moment.
+    /// </summary>
+    private void CreateOrMigrate(TableSchema expected)
     {
-        RunDdl(schema, [SchemaReconciler.CreateTable(_table, schema),
-            .. schema.Columns.Where(c => c.Indexed).Select(c => SchemaReconciler.CreateIndex(_table, c))]);
-        _logger.LogInformation("Created table {Table} in {Path}", _table, _options.TablePath(_table));
-    }
-
-    private void Migrate(TableSchema expected)
-    {
-        var plan = SchemaReconciler.Reconcile(_table, _schema!, expected);
-        if (plan.AddColumns.Count == 0 && plan.AddIndexes.Count == 0) return;
-        RunDdl(plan.Merged, [.. plan.AddColumns.Select(c => SchemaReconciler.AddColumn(_table, c)),
-            .. plan.AddIndexes.Select(c => SchemaReconciler.CreateIndex(_table, c))]);
-        _logger.LogInformation("Table {Table}: added columns [{Columns}], indexes [{Indexes}]", _table,
-            string.Join(", ", plan.AddColumns.Select(c => c.Name)), string.Join(", ", plan.AddIndexes.Select(c => c.Name)));
-    }
-
-    /// <summary>Runs DDL and stores the new schema in one transaction of its own.</summary>
-    private void RunDdl(TableSchema schema, IEnumerable<string> statements)
-    {
+        if (_schema is not null && SchemaReconciler.Reconcile(_table, _schema, expected).IsEmpty)
+            return;
         if (_inTransaction) Commit();
         Execute("BEGIN IMMEDIATE");
         try
         {
-            foreach (var sql in statements) Execute(sql);
-            using var command = _connection!.CreateCommand();
-            command.CommandText = $"INSERT OR REPLACE INTO {SchemaTable} (name, schema) VALUES ($n, $s)";
-            command.Parameters.AddWithValue("$n", _table);
-            command.Parameters.AddWithValue("$s", JsonSerializer.Serialize(schema, SchemaJsonContext.Default.TableSchema));
-            command.ExecuteNonQuery();
+            var stored = LoadSchema();
+            var created = stored is null;
+            SchemaReconciler.Plan plan;
+            List<string> ddl;
+            if (stored is null)
+            {
+                RequireNoForeignTable();
+                plan = new SchemaReconciler.Plan(expected, expected.Columns, [.. expected.Columns.Where(c => c.Indexed)],
+                    [.. expected.Constraints.Where(c => c.Kind == ConstraintKind.Index)]);
+                ddl = [SchemaReconciler.CreateTable(_table, expected)];
+            }
+            else
+            {
+                plan = SchemaReconciler.Reconcile(_table, stored, expected);
+                ddl = [.. plan.AddColumns.Select(c => SchemaReconciler.AddColumn(_table, c))];
+            }
+            ddl.AddRange(plan.AddIndexes.Select(c => SchemaReconciler.CreateIndex(_table, c)));
+            ddl.AddRange(plan.AddConstraintIndexes.Select(c => SchemaReconciler.CreateIndex(_table, plan.Merged, c)));
+            foreach (var sql in ddl) Execute(sql);
+            if (ddl.Count > 0) StoreSchema(plan.Merged);
             Execute("COMMIT");
+            if (created)
+                _logger.LogInformation("Created table {Table} in {Path}", _table, _options.TablePath(_table));
+            else if (ddl.Count > 0)
+                _logger.LogInformation("Table {Table}: added columns [{Columns}], indexes [{Indexes}]", _table,
+                    string.Join(", ", plan.AddColumns.Select(c => c.Name)), string.Join(", ", plan.AddIndexes.Select(c => c.Name)));
+            SetSchema(plan.Merged);
+        }
+        catch (SqliteException e)
+        {
+            Execute("ROLLBACK");
+            throw new SchemaException($"Table '{_table}': SQLite refused the schema change, nothing was changed: {e.Message}");
         }
         catch
         {
             Execute("ROLLBACK");
             throw;
         }
+    }
+
+    /// <summary>Refuses to take over a table of the same name that DocTable did not create (it has no stored schema).</summary>
+    private void RequireNoForeignTable()
+    {
+        using var command = _connection!.CreateCommand();
+        command.CommandText = "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = $n";
+        command.Parameters.AddWithValue("$n", _table);
+        if ((long)command.ExecuteScalar()! > 0)
+            throw new SchemaMismatchException(
+                $"Table '{_table}' exists in {_options.TablePath(_table)} but was not created by DocTable (no stored schema); use another table name or file.");
+    }
+
+    private void StoreSchema(TableSchema schema)
+    {
+        using var command = _connection!.CreateCommand();
+        command.CommandText = $"INSERT OR REPLACE INTO {SchemaTable} (name, schema) VALUES ($n, $s)";
+        command.Parameters.AddWithValue("$n", _table);
+        command.Parameters.AddWithValue("$s", TableSchemaJson.Serialize(schema));
+        command.ExecuteNonQuery();
+    }
+
+    /// <summary>Takes <paramref name="schema"/> as the table's; prepared inserts of the old one are dropped.</summary>
+    private void SetSchema(TableSchema schema)
+    {
         foreach (var statement in _inserts.Values) statement.Dispose();
         _inserts.Clear();
         _lastInsert = null;
@@ -425,7 +654,7 @@ public sealed class TableGrain : Grain, ITableGrain
     private void BeginIfNeeded()
     {
         if (_inTransaction) return;
-        Execute("BEGIN IMMEDIATE");
+        _cached!.Execute("BEGIN IMMEDIATE");
         _inTransaction = true;
         _commit = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         _transactionRows = 0;
@@ -439,16 +668,41 @@ public sealed class TableGrain : Grain, ITableGrain
         _commit = null;
         try
         {
-            Execute("COMMIT");
-            done.TrySetResult();
+            if (_filesWritten.Count > 0) _files.SyncFolder();
+            _cached!.Execute("COMMIT");
         }
         catch (Exception e)
         {
             _logger.LogError(e, "Commit of table {Table} failed; the transaction was rolled back", _table);
             try { Execute("ROLLBACK"); } catch (SqliteException) { }
             _producerSequences.Clear();
+            // No committed row names the files this transaction wrote.
+            DeleteFiles(_filesWritten);
+            _filesToDelete.Clear();
             done.TrySetException(e);
+            return;
         }
+        // Committed: the files of replaced and deleted values are no longer named by any row.
+        _filesWritten.Clear();
+        DeleteFiles(_filesToDelete);
+        done.TrySetResult();
+    }
+
+    /// <summary>Deletes files and empties the list; a failure is logged (the file stays an orphan for clean).</summary>
+    private void DeleteFiles(List<string> names)
+    {
+        foreach (var name in names)
+        {
+            try
+            {
+                _files.Delete(name);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                _logger.LogWarning(e, "Table {Table}: could not delete the file {File}; doctable clean will remove it", _table, name);
+            }
+        }
+        names.Clear();
     }
 
     private void RollbackSavepoint()
@@ -464,9 +718,6 @@ public sealed class TableGrain : Grain, ITableGrain
         command.ExecuteNonQuery();
     }
 
-    private static Exception Translate(SqliteException e) => e.SqliteErrorCode switch
-    {
-        19 => new ConstraintViolationException($"{e.Message.Replace("SQLite Error 19: ", "", StringComparison.Ordinal).TrimEnd('.')}; nothing of the batch was written.", e),
-        _ => e,
-    };
+    private Exception Translate(SqliteException e)
+        => e.SqliteErrorCode == 19 ? ConstraintErrors.Translate(_table, _schema!, e) : e;
 }

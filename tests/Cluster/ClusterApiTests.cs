@@ -45,6 +45,13 @@ public sealed class ClusterApiTests(ClusterFixture fixture)
         Assert.Equal(8, await db.CountAsync());
         Assert.Equal([1, 2], (await db.HeadAsync(2)).Select(r => r.Number));
 
+        var sums = await db.AggregateAsync(new AggregateQuery([Aggregate.Count(), Aggregate.Sum("number")], GroupBy: ["process"]));
+        Assert.Equal(["process", "count", "sum_number"], sums.Columns);
+        Assert.Equal(new object?[] { "QI", 5L, 30L }, sums.Rows.Single(r => (string?)r[0] == "QI"));
+        var streamed = new List<int>();
+        await foreach (var row in db.StreamAsync(chunkSize: 3)) streamed.Add(row.Number);
+        Assert.Equal([1, 2, 3, 4, 5, 6, 7, 8], streamed);
+
         Assert.Equal(2, await db.DeleteAsync(db["number"] > 6));
         Assert.Equal(6, await db.CountAsync());
 

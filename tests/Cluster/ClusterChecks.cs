@@ -1,4 +1,5 @@
 using DocTable.Orleans.Client.Cli;
+using Microsoft.Data.Sqlite;
 using Xunit;
 
 namespace DocTable.Orleans.Tests.Cluster;
@@ -15,6 +16,41 @@ public static class ClusterChecks
     {
         await using var client = await ConnectAsync(broker);
         return await client.Table<SimpleRow>(table).CountAsync();
+    }
+
+    /// <summary>
+    /// Waits until the table's file in <paramref name="dataDirectory"/> holds at least
+    /// <paramref name="atLeast"/> committed rows, reading the file directly (a count through the table's
+    /// queue would wait behind every batch already published). Returns the count seen.
+    /// </summary>
+    public static async Task<long> WaitForStoredRowsAsync(string dataDirectory, string table, long atLeast, TimeSpan timeout)
+    {
+        var path = Path.Combine(dataDirectory, table + ".db");
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            var count = StoredRows(path, table);
+            if (count >= atLeast) return count;
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"{path} holds {count} rows, not {atLeast}, after {timeout}.");
+            await Task.Delay(10);
+        }
+    }
+
+    private static long StoredRows(string path, string table)
+    {
+        if (!File.Exists(path)) return 0;
+        try
+        {
+            using var connection = new SqliteConnection($"Data Source={path};Mode=ReadOnly;Pooling=False");
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = $"SELECT COUNT(*) FROM \"{table}\"";
+            return (long)command.ExecuteScalar()!;
+        }
+        catch (SqliteException)
+        {
+            return 0; // not created yet, or busy for a moment
+        }
     }
 
     /// <summary>

@@ -23,13 +23,12 @@ public sealed class ClusterCrashTests(ClusterFixture fixture, ITestOutputHelper 
         await using var b = await DocTableProcess.StartReadySiloAsync(broker, data, scratch.Group);
         var table = "kill_" + scratch.Group;
         await using var produce = DocTableProcess.Start("produce", "--broker", broker, "--table", table,
-            "--producers", Producers.ToString(), "--rows", rows.ToString(), "--chunk", "500");
+            "--producers", Producers.ToString(), "--rows", (rows / Producers).ToString(), "--chunk", "500");
 
         var ownerLine = $"Table {table}: this silo is the active owner";
         await Wait.UntilAsync(() => a.Output.Contains(ownerLine) || b.Output.Contains(ownerLine), Ingest, () => "no silo became the owner:\n" + produce.Output);
         var (owner, survivor) = a.Output.Contains(ownerLine) ? (a, b) : (b, a);
-        long atKill = 0;
-        await Wait.UntilAsync(async () => (atKill = await ClusterChecks.CountAsync(broker, table)) >= 20_000, Ingest, () => "ingest did not start");
+        var atKill = await ClusterChecks.WaitForStoredRowsAsync(data, table, 20_000, Ingest);
         owner.Kill();
         output.WriteLine($"killed the owning silo (pid {owner.Id}) with {atKill} rows stored");
         Assert.True(atKill < rows, "the ingest finished before the kill; the test proves nothing");
@@ -51,13 +50,12 @@ public sealed class ClusterCrashTests(ClusterFixture fixture, ITestOutputHelper 
         await using var b = await DocTableProcess.StartReadySiloAsync(broker, data, scratch.Group);
         var table = "term_" + scratch.Group;
         await using var produce = DocTableProcess.Start("produce", "--broker", broker, "--table", table,
-            "--producers", Producers.ToString(), "--rows", rows.ToString(), "--chunk", "500");
+            "--producers", Producers.ToString(), "--rows", (rows / Producers).ToString(), "--chunk", "500");
 
         var ownerLine = $"Table {table}: this silo is the active owner";
         await Wait.UntilAsync(() => a.Output.Contains(ownerLine) || b.Output.Contains(ownerLine), Ingest, () => "no silo became the owner:\n" + produce.Output);
         var (owner, survivor) = a.Output.Contains(ownerLine) ? (a, b) : (b, a);
-        long atStop = 0;
-        await Wait.UntilAsync(async () => (atStop = await ClusterChecks.CountAsync(broker, table)) >= 10_000, Ingest, () => "ingest did not start");
+        var atStop = await ClusterChecks.WaitForStoredRowsAsync(data, table, 10_000, Ingest);
         owner.Terminate();
         Assert.Equal(0, await owner.WaitForExitAsync(TimeSpan.FromSeconds(60)));
         output.WriteLine($"stopped the owning silo (pid {owner.Id}) with SIGTERM at {atStop} rows");
@@ -91,7 +89,7 @@ public sealed class ClusterCrashTests(ClusterFixture fixture, ITestOutputHelper 
         w1.OnLine = killOnJob;
         w2.OnLine = killOnJob;
         await using var produce = DocTableProcess.Start("produce", "--broker", broker, "--table", table,
-            "--producers", Producers.ToString(), "--rows", rows.ToString(), "--chunk", "100", "--jobs");
+            "--producers", Producers.ToString(), "--rows", (rows / Producers).ToString(), "--chunk", "100", "--jobs");
 
         // "done" is printed before the ack, so a job without "done" in the dead worker's final output
         // was not acked and must be rerun by the survivor.
@@ -119,15 +117,16 @@ public sealed class ClusterCrashTests(ClusterFixture fixture, ITestOutputHelper 
         const long rows = 100_000;
         await using var broker = await Broker.StartAsync();
         using var scratch = new Scratch();
-        await using var silo = await DocTableProcess.StartReadySiloAsync(broker.Uri, scratch.Sub("data"), scratch.Group);
+        var data = scratch.Sub("data");
+        await using var silo = await DocTableProcess.StartReadySiloAsync(broker.Uri, data, scratch.Group);
         var table = "restart_" + scratch.Group;
         await using var produce = DocTableProcess.Start("produce", "--broker", broker.Uri, "--table", table,
-            "--producers", Producers.ToString(), "--rows", rows.ToString(), "--chunk", "500");
+            "--producers", Producers.ToString(), "--rows", (rows / Producers).ToString(), "--chunk", "500");
 
-        long atStop = 0;
-        await Wait.UntilAsync(async () => (atStop = await ClusterChecks.CountAsync(broker.Uri, table)) >= 10_000, Ingest, () => "ingest did not start:\n" + silo.Output);
+        var atStop = await ClusterChecks.WaitForStoredRowsAsync(data, table, 10_000, Ingest);
+        var producing = !produce.HasExited;
         await broker.StopAsync();
-        output.WriteLine($"broker stopped with {atStop} rows stored");
+        output.WriteLine($"broker stopped with {atStop} rows stored; producers still running then: {producing}");
         Assert.True(atStop < rows, "the ingest finished before the broker stopped; the test proves nothing");
         await broker.RestartAsync();
 

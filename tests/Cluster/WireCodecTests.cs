@@ -48,6 +48,33 @@ public sealed class WireCodecTests
     }
 
     [Fact]
+    public void Aggregates_keyset_pages_constraints_and_clean_reports_round_trip()
+    {
+        var aggregate = new AggregateQuery([Aggregate.Count(), Aggregate.Sum("number")], Col.Of("number") > 3, ["process"], 7);
+        var page = new SelectQuery(["id"], null, null, 100, 0, long.MinValue);
+        var schema = new TableSchema([new ColumnDef("a", ColumnType.Int64), new ColumnDef("b", ColumnType.Text, Nullable: false)],
+            [new TableConstraint(ConstraintKind.Unique, "u_ab", ["a", "b"])]);
+        var report = new CleanReport(["x.txt"], [new MissingFile(3, "body", "y.txt")], 2);
+        var rows = new RowSet(["id"], [[5L]]) { LastRowId = 5 };
+        var call = GrainCall.Decode(new GrainCall("Anything", [aggregate, page, schema, report, rows]).Encode());
+
+        var a = Assert.IsType<AggregateQuery>(call.Arguments[0]);
+        Assert.Equal(aggregate.Aggregates, a.Aggregates);
+        Assert.Equal(aggregate.GroupBy, a.GroupBy);
+        Assert.Equal(7, a.Limit);
+        Assert.Equal(aggregate.Where, a.Where);
+        Assert.Equal(long.MinValue, Assert.IsType<SelectQuery>(call.Arguments[1]).AfterRowId);
+        var s = Assert.IsType<TableSchema>(call.Arguments[2]);
+        Assert.Equal(schema.Columns, s.Columns);
+        Assert.False(s.Columns[1].Nullable);
+        Assert.Equal(["a", "b"], Assert.Single(s.Constraints).Columns);
+        var r = Assert.IsType<CleanReport>(call.Arguments[3]);
+        Assert.Equal(report.RemovedFiles, r.RemovedFiles);
+        Assert.Equal(report.MissingFiles, r.MissingFiles);
+        Assert.Equal(5, Assert.IsType<RowSet>(call.Arguments[4]).LastRowId);
+    }
+
+    [Fact]
     public void Replies_carry_results_and_typed_errors()
     {
         var result = Assert.IsType<WriteResult>(GrainReply.Decode(GrainReply.Success(new WriteResult([3, 4], 2, Task.CompletedTask))));

@@ -39,3 +39,19 @@ public sealed class UpdatedColumnAttribute : ColumnAttribute;
 /// <summary>Keeps a public property out of the table.</summary>
 [AttributeUsage(AttributeTargets.Property)]
 public sealed class NotColumnAttribute : Attribute;
+
+/// <summary>
+/// DocTable's <c>TextFileCol</c>: the (large) text of this <c>string</c> property is kept in a file under
+/// <c>{data}/{table}.files/</c> and the row stores the file's name; selects return the text. Updates
+/// and deletes remove the old file once they commit; <c>doctable clean</c> reconciles folder and table.
+/// The column can be tested for NULL but not compared or sorted.
+/// </summary>
+[AttributeUsage(AttributeTargets.Property)]
+public sealed class TextFileAttribute : ColumnAttribute;
+
+/// <summary>
+/// DocTable's <c>PickleFileCol</c>, for bytes: the value of this <c>byte[]</c> property is kept in a file
+/// under <c>{data}/{table}.files/</c> and the row stores the file's name (see <see cref="TextFileAttribute"/>).
+/// </summary>
+[AttributeUsage(AttributeTargets.Property)]
+public sealed class BlobFileAttribute : ColumnAttribute;

@@ -83,8 +83,12 @@ public sealed class DocTableClient : IAsyncDisposable
     /// <summary>A client over any grain factory (used by remote transports).</summary>
     public static DocTableClient Over(IGrainFactory grains, Func<ValueTask> dispose) => new(grains, dispose);
 
-    /// <summary>The table <paramref name="name"/> seen through row type <typeparamref name="T"/>.</summary>
-    public Table<T> Table<T>(string name) where T : new() => new(GrainFactory, name, null);
+    /// <summary>
+    /// The table <paramref name="name"/> seen through row type <typeparamref name="T"/>. With
+    /// <paramref name="readOnly"/>, the handle opens only an existing table, never changes its schema,
+    /// and refuses every write with <see cref="ReadOnlyTableException"/>.
+    /// </summary>
+    public Table<T> Table<T>(string name, bool readOnly = false) where T : new() => new(GrainFactory, name, null, readOnly);
 
     /// <summary>DocTable's <c>Distribute(k)</c>: k producers working side by side.</summary>
     public Distributor Distribute(int workers) => new(GrainFactory, workers);

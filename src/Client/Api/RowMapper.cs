@@ -37,6 +37,8 @@ public sealed class RowMapper<T> where T : new()
                 _ => ColumnRole.Regular,
             };
             var (type, nullableType) = Classify(property, nullability);
+            if (attribute is TextFileAttribute or BlobFileAttribute)
+                type = FileType(property, attribute);
             var def = new ColumnDef(
                 Name: attribute?.Name ?? SnakeCase(property.Name),
                 Type: type,
@@ -51,9 +53,38 @@ public sealed class RowMapper<T> where T : new()
             throw new SchemaException($"{typeof(T).Name} has no public read/write properties to store.");
         _columns = [.. columns];
         _writable = _columns.Where(c => c.Def.IsWritable).ToArray();
-        Schema = new TableSchema(_columns.Select(c => c.Def).ToList());
+        Schema = new TableSchema(_columns.Select(c => c.Def).ToList(), Constraints());
         WritableColumns = _writable.Select(c => c.Def.Name).ToArray();
     }
+
+    /// <summary>The class-level constraints of <typeparamref name="T"/>, with property names resolved to column names.</summary>
+    private List<TableConstraint> Constraints()
+    {
+        var result = new List<TableConstraint>();
+        foreach (var attribute in typeof(T).GetCustomAttributes<TableConstraintAttribute>(inherit: true))
+        {
+            result.Add(attribute switch
+            {
+                UniqueAttribute u => Named(new TableConstraint(ConstraintKind.Unique, "", Resolve(u.Columns)), u.Name, "uq"),
+                IndexAttribute i => Named(new TableConstraint(ConstraintKind.Index, "", Resolve(i.Columns)), i.Name, "ix"),
+                CheckAttribute c => new TableConstraint(ConstraintKind.Check, c.Name ?? CheckName(c.Expression), [], c.Expression),
+                ForeignKeyAttribute f => Named(new TableConstraint(ConstraintKind.ForeignKey, "", Resolve([f.Column]), null, Resolve([f.ReferencedColumn]), f.OnDelete), f.Name, "fk"),
+                _ => throw new SchemaException($"{attribute.GetType().Name} on {typeof(T).Name} is not a known constraint."),
+            });
+        }
+        return result;
+
+        static TableConstraint Named(TableConstraint c, string? name, string prefix)
+            => c with { Name = name ?? prefix + "_" + string.Join("_", c.Columns) };
+
+        // Attribute order is not guaranteed by reflection, so an unnamed check is named after its text.
+        static string CheckName(string? expression)
+            => "ck_" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(expression ?? "")))[..12];
+    }
+
+    /// <summary>Column names for property or column names (unknown names are kept, so the schema check names them).</summary>
+    private string[] Resolve(string[] names)
+        => (names ?? []).Select(n => _columns.FirstOrDefault(c => c.Property.Name == n)?.Def.Name ?? n).ToArray();
 
     /// <summary>The schema the type asks for.</summary>
     public TableSchema Schema { get; }
@@ -97,6 +128,33 @@ public sealed class RowMapper<T> where T : new()
                                                   || c.Property.Name == column);
         if (mapped is null) return (column, StorageValue.From(value));
         return (mapped.Def.Name, value is null ? null : ToStorage(mapped.Def.Type, mapped.Property.PropertyType, value));
+    }
+
+    /// <summary>The column a property of <typeparamref name="T"/> is stored in, or null when it is not a column.</summary>
+    public ColumnDef? ColumnOf(MemberInfo member)
+    {
+        foreach (var c in _columns)
+            if (c.Property.Name == member.Name && c.Property.DeclaringType == member.DeclaringType) return c.Def;
+        return null;
+    }
+
+    /// <summary>
+    /// The CLR value of a stored value of column <paramref name="column"/>, as its property holds it
+    /// (DateTime parsed, JSON deserialized, enums and booleans restored). Null stays null.
+    /// </summary>
+    public object? FromStorageValue(string column, object? value)
+    {
+        var mapped = _columns.FirstOrDefault(c => string.Equals(c.Def.Name, column, StringComparison.OrdinalIgnoreCase));
+        if (value is null || mapped is null) return value;
+        return FromStorage(mapped.Def.Type, mapped.Property.PropertyType, value);
+    }
+
+    private static ColumnType FileType(PropertyInfo property, ColumnAttribute attribute)
+    {
+        var (wanted, type) = attribute is TextFileAttribute ? (typeof(string), ColumnType.TextFile) : (typeof(byte[]), ColumnType.BlobFile);
+        return property.PropertyType == wanted
+            ? type
+            : throw new SchemaException($"{typeof(T).Name}.{property.Name} is marked [{attribute.GetType().Name.Replace("Attribute", "", StringComparison.Ordinal)}] and must be a {wanted.Name}, not a {property.PropertyType.Name}.");
     }
 
     private static (ColumnType, bool) Classify(PropertyInfo property, NullabilityInfoContext context)

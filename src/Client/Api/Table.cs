@@ -13,8 +13,9 @@ public sealed class Table<T> where T : new()
     private readonly object _gate = new();
     private Task<TableSchema>? _open;
 
-    internal Table(IGrainFactory grains, string name, string? producerId)
+    internal Table(IGrainFactory grains, string name, string? producerId, bool readOnly = false)
     {
+        IsReadOnly = readOnly;
         Name = Identifier.Validate(name, "table");
         _grains = grains;
         _grain = grains.GetGrain<ITableGrain>(name);
@@ -27,35 +28,78 @@ public sealed class Table<T> where T : new()
     /// <summary>The producer this handle belongs to, if it came from a <see cref="Producer"/>.</summary>
     public string? ProducerId { get; }
 
+    /// <summary>
+    /// True when this handle was opened read-only: it never creates or migrates the table, and every
+    /// write (insert, update, delete, queue inserter) throws <see cref="ReadOnlyTableException"/>.
+    /// </summary>
+    public bool IsReadOnly { get; }
+
     /// <summary>The schema <typeparamref name="T"/> asks for.</summary>
     public TableSchema Schema => _mapper.Schema;
 
     /// <summary>A column for building filters, as DocTable's <c>db['number']</c>.</summary>
     public Col this[string column] => Col.Of(column);
 
-    /// <summary>Creates the table, or checks and migrates the stored one; returns the stored schema.</summary>
+    /// <summary>A typed query over every row; add conditions, order and paging to it.</summary>
+    public TableQuery<T> Query() => new(this);
+
+    /// <summary>A typed query of the rows matching <paramref name="predicate"/>, e.g. <c>r =&gt; r.Number &gt; 10 &amp;&amp; r.Process == "AB"</c>.</summary>
+    public TableQuery<T> Where(System.Linq.Expressions.Expression<Func<T, bool>> predicate) => Query().Where(predicate);
+
+    /// <summary>A typed query of every row sorted by <paramref name="key"/>.</summary>
+    public TableQuery<T> OrderBy<TKey>(System.Linq.Expressions.Expression<Func<T, TKey>> key) => Query().OrderBy(key);
+
+    /// <summary>A typed query of every row sorted by <paramref name="key"/>, descending.</summary>
+    public TableQuery<T> OrderByDescending<TKey>(System.Linq.Expressions.Expression<Func<T, TKey>> key) => Query().OrderByDescending(key);
+
+    /// <summary>
+    /// Creates the table, or checks and migrates the stored one; returns the stored schema. A read-only
+    /// handle only opens an existing table (<see cref="UnknownTableException"/> otherwise) and checks that
+    /// every column of <typeparamref name="T"/> is stored with the same type.
+    /// </summary>
     public Task<TableSchema> OpenAsync(CancellationToken cancellationToken = default)
     {
         lock (_gate)
         {
-            if (_open is null || _open.IsFaulted || _open.IsCanceled) _open = _grain.OpenAsync(_mapper.Schema, cancellationToken);
+            if (_open is null || _open.IsFaulted || _open.IsCanceled)
+                _open = IsReadOnly ? OpenReadOnlyAsync(cancellationToken) : _grain.OpenAsync(_mapper.Schema, cancellationToken);
             return _open;
         }
     }
 
-    /// <summary>Inserts one row and returns its id once it is committed.</summary>
-    public async Task<long> InsertAsync(T row, CancellationToken cancellationToken = default)
+    private async Task<TableSchema> OpenReadOnlyAsync(CancellationToken cancellationToken)
     {
+        var stored = await _grain.OpenAsync(null, cancellationToken).ConfigureAwait(false);
+        foreach (var wanted in _mapper.Schema.Columns)
+        {
+            var column = stored.Find(wanted.Name)
+                ?? throw new SchemaMismatchException($"Table '{Name}' opened read-only has no column '{wanted.Name}' that {typeof(T).Name} reads, and a read-only table is never migrated; open it writable once or drop the property.");
+            if (column.Type != wanted.Type)
+                throw new SchemaMismatchException($"Table '{Name}' opened read-only: column '{wanted.Name}' is {column.Type} in the stored table but {wanted.Type} in {typeof(T).Name}.");
+        }
+        return stored;
+    }
+
+    private void RequireWritable(string operation)
+    {
+        if (IsReadOnly)
+            throw new ReadOnlyTableException($"Table '{Name}' was opened read-only, so {operation} is refused and nothing was written; open it with client.Table<{typeof(T).Name}>(\"{Name}\") to write.");
+    }
+
+    /// <summary>Inserts one row and returns its id once it is committed.</summary>
+    public Task<long> InsertAsync(T row, CancellationToken cancellationToken = default)
+    {
+        RequireWritable("insert");
         var batch = new RowBatch(_mapper.WritableColumns, [_mapper.ToStorageRow(row)]);
-        var ids = await WriteAsync(batch, InsertOptions.Default, cancellationToken).ConfigureAwait(false);
-        return ids[0];
+        return WriteAsync(batch, InsertOptions.Default, static ids => ids[0], cancellationToken);
     }
 
     /// <summary>Inserts rows in one transaction and returns their ids (0 for rows skipped by <see cref="OnConflict.Ignore"/>).</summary>
     public Task<long[]> InsertManyAsync(IEnumerable<T> rows, OnConflict onConflict = OnConflict.Fail, CancellationToken cancellationToken = default)
     {
+        RequireWritable("insert");
         var batch = new RowBatch(_mapper.WritableColumns, rows.Select(_mapper.ToStorageRow).ToList());
-        return WriteAsync(batch, new InsertOptions(onConflict), cancellationToken);
+        return WriteAsync(batch, new InsertOptions(onConflict), static ids => ids, cancellationToken);
     }
 
     /// <summary>Rows matching <paramref name="where"/>, in <paramref name="orderBy"/> order (table order by default).</summary>
@@ -67,6 +111,34 @@ public sealed class Table<T> where T : new()
     {
         await OpenAsync(cancellationToken).ConfigureAwait(false);
         return await _grain.SelectAsync(query, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Computes aggregates (count, sum, min, max, avg, count distinct) over the matching rows, optionally grouped.</summary>
+    public async Task<RowSet> AggregateAsync(AggregateQuery query, CancellationToken cancellationToken = default)
+    {
+        await OpenAsync(cancellationToken).ConfigureAwait(false);
+        return await _grain.AggregateAsync(query, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The rows matching <paramref name="where"/> in table order, fetched <paramref name="chunkSize"/> at a
+    /// time (keyset pages on rowid): the table is never loaded whole.
+    /// </summary>
+    public async IAsyncEnumerable<T> StreamAsync(int chunkSize = 1000, Filter? where = null,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await foreach (var chunk in StreamChunksAsync(chunkSize, where, cancellationToken).ConfigureAwait(false))
+            foreach (var row in chunk)
+                yield return row;
+    }
+
+    /// <summary>Like <see cref="StreamAsync"/>, one list per page of at most <paramref name="chunkSize"/> rows.</summary>
+    public async IAsyncEnumerable<List<T>> StreamChunksAsync(int chunkSize = 1000, Filter? where = null,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await foreach (var page in _grain.StreamAsync(chunkSize, where, null, cancellationToken).ConfigureAwait(false))
+            yield return _mapper.FromRowSet(page);
     }
 
     /// <summary>The first matching row, or default when none matches.</summary>
@@ -93,6 +165,7 @@ public sealed class Table<T> where T : new()
     /// </summary>
     public async Task<long> UpdateAsync(IReadOnlyDictionary<string, object?> values, Filter? where = null, bool allRows = false, CancellationToken cancellationToken = default)
     {
+        RequireWritable("update");
         var storage = new Dictionary<string, object?>(StringComparer.OrdinalIgnoreCase);
         foreach (var (name, value) in values)
         {
@@ -108,6 +181,7 @@ public sealed class Table<T> where T : new()
     /// <summary>Deletes rows matching <paramref name="where"/>; every row only with <paramref name="allRows"/>. Returns rows deleted once committed.</summary>
     public async Task<long> DeleteAsync(Filter? where = null, bool allRows = false, CancellationToken cancellationToken = default)
     {
+        RequireWritable("delete");
         await OpenAsync(cancellationToken).ConfigureAwait(false);
         var result = await _grain.DeleteAsync(where, allRows, cancellationToken).ConfigureAwait(false);
         await result.Durable.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -120,6 +194,7 @@ public sealed class Table<T> where T : new()
     /// </summary>
     public QueueInserter<T> GetQueueInserter(int chunkSize = 1000, TimeSpan? flushInterval = null, bool verbose = false)
     {
+        RequireWritable("a queue inserter");
         if (chunkSize < 1) throw new ArgumentOutOfRangeException(nameof(chunkSize), chunkSize, "chunkSize must be at least 1.");
         var producer = ProducerId ?? "client-" + Guid.NewGuid().ToString("N")[..12];
         var grain = _grains.GetGrain<IQueueInserterGrain>(producer + "/" + Name);
@@ -127,11 +202,12 @@ public sealed class Table<T> where T : new()
         return new QueueInserter<T>(this, grain, options);
     }
 
-    private async Task<long[]> WriteAsync(RowBatch batch, InsertOptions options, CancellationToken cancellationToken)
+    /// <summary>Writes a batch and waits for its commit; one async frame per call, no lock once the table is open.</summary>
+    private async Task<TResult> WriteAsync<TResult>(RowBatch batch, InsertOptions options, Func<long[], TResult> select, CancellationToken cancellationToken)
     {
-        await OpenAsync(cancellationToken).ConfigureAwait(false);
+        if (Volatile.Read(ref _open) is not { IsCompletedSuccessfully: true }) await OpenAsync(cancellationToken).ConfigureAwait(false);
         var result = await _grain.InsertAsync(batch, options, cancellationToken).ConfigureAwait(false);
         await result.Durable.WaitAsync(cancellationToken).ConfigureAwait(false);
-        return result.Ids;
+        return select(result.Ids);
     }
 }

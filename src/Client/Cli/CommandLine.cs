@@ -36,8 +36,12 @@ public static class CommandLine
             HeadCommand(),
             CountCommand(),
             SelectCommand(),
+            ProduceCommand.Create(),
+            ExportCommand.Create(Data, Table, Where),
+            ImportCommand.Create(Data, Table),
+            CleanCommand.Create(Data, Table),
+            BenchCommand.Build(),
             SiloCommand.Create(),
-            FleetCommand.Create(),
             FleetCommand.CreateWorker(),
             WorkerCommand.Create(),
         };
@@ -107,14 +111,20 @@ public static class CommandLine
         return command;
     }
 
+    /// <summary>The data directory the options name (default "data").</summary>
+    internal static string DataDirectory(ParseResult parse) => parse.GetValue(Data) ?? "data";
+
+    /// <summary>A console on standard error, for progress bars that must not mix with exported rows.</summary>
+    internal static IAnsiConsole ErrorConsole() => AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+
     /// <summary>Opens the client the options name, opens the existing table and runs <paramref name="action"/>; typed errors become exit code 2.</summary>
-    private static async Task<int> WithTableAsync(ParseResult parse, Func<ITableGrain, Task> action)
+    internal static async Task<int> WithTableAsync(ParseResult parse, Func<ITableGrain, Task> action)
     {
         try
         {
             await using var client = parse.GetValue(Broker) is { } broker
                 ? await DocTableClient.ConnectAsync(broker)
-                : DocTableClient.StartEmbedded(parse.GetValue(Data) ?? "data");
+                : DocTableClient.StartEmbedded(DataDirectory(parse));
             var grain = client.GrainFactory.GetGrain<ITableGrain>(parse.GetValue(Table)!);
             await grain.OpenAsync(null);
             await action(grain);

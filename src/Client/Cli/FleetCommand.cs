@@ -8,29 +8,16 @@ namespace DocTable.Orleans.Client.Cli;
 
 /// <summary>
 /// Producer fleets over a cluster. <c>doctable produce --broker URI --table T --producers K --rows N
-/// [--chunk C]</c> runs the seed workload (rows {process, number}, numbers 0..N-1 split in contiguous
-/// ranges) from K producer OS processes, shows a progress bar fed by their confirmed rows, and checks
-/// the table's row count at the end. Each producer process is <c>doctable produce-worker …</c>.
+/// [--chunk C] [--jobs]</c> (see <see cref="ProduceCommand"/>) runs the seed workload (rows {process,
+/// number}, numbers 0..K*N-1 split in contiguous ranges) from K producer OS processes (each is
+/// <c>doctable produce-worker …</c>) or as K jobs for <c>doctable worker</c> processes, shows a progress
+/// bar fed by their confirmed rows, and checks the table's row count at the end.
 /// </summary>
 internal static class FleetCommand
 {
     private static readonly Option<string> Broker = new("--broker") { Description = "Broker URI, amqp://user:pass@host:5672/", Required = true };
     private static readonly Option<string> Table = new("--table", "-t") { Description = "Table name", DefaultValueFactory = _ => "tmp_concurrent" };
     private static readonly Option<int> Chunk = new("--chunk") { Description = "Rows per message (one batch, one producer sequence number)", DefaultValueFactory = _ => 1000 };
-
-    /// <summary>The <c>produce</c> command (cluster fleet).</summary>
-    public static Command Create()
-    {
-        var producers = new Option<int>("--producers", "-k") { Description = "Producer processes", DefaultValueFactory = _ => 4 };
-        var rows = new Option<long>("--rows", "-n") { Description = "Rows in total", DefaultValueFactory = _ => 100_000 };
-        var jobs = new Option<bool>("--jobs") { Description = "Put the K producers' shares as jobs on the doctable.jobs queue for `doctable worker` processes (any machine) instead of starting K processes here" };
-        var command = new Command("produce", "Insert the seed workload from K producer processes into a cluster table, with a progress bar and a final count check")
-        {
-            Broker, Table, producers, rows, Chunk, jobs,
-        };
-        command.SetAction((parse, ct) => RunFleetAsync(parse.GetValue(Broker)!, parse.GetValue(Table)!, parse.GetValue(producers), parse.GetValue(rows), parse.GetValue(Chunk), parse.GetValue(jobs), ct));
-        return command;
-    }
 
     /// <summary>The hidden <c>produce-worker</c> command: one producer process of a fleet.</summary>
     public static Command CreateWorker()

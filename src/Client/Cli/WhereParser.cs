@@ -13,7 +13,8 @@ public static partial class WhereParser
     [GeneratedRegex(@"^\s*(?<col>[A-Za-z_][A-Za-z0-9_]*)\s*(?:(?<op><=|>=|!=|=|<|>)\s*(?<val>'(?:[^']|'')*'|[^\s]+)|\s+(?<like>like)\s+(?<val>'(?:[^']|'')*'|[^\s]+)|\s+is\s+(?<not>not\s+)?null)\s*$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex Term();
 
-    [GeneratedRegex(@"\s+and\s+", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    // "and" between terms, outside quoted text: the lookahead requires an even number of quotes after it.
+    [GeneratedRegex(@"\s+and\s+(?=(?:[^']*'[^']*')*[^']*$)", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex And();
 
     /// <summary>Parses <paramref name="text"/>; null or blank gives null (all rows).</summary>

@@ -31,8 +31,16 @@ public sealed record InFilter(string Column, object[] Values) : Filter;
 /// <summary><c>column BETWEEN low AND high</c>.</summary>
 public sealed record BetweenFilter(string Column, object Low, object High) : Filter;
 
-/// <summary><c>column LIKE pattern</c>.</summary>
-public sealed record LikeFilter(string Column, string Pattern) : Filter;
+/// <summary>
+/// <c>column LIKE pattern</c>, with <c>ESCAPE '\'</c> when <paramref name="Escaped"/> (then <c>\%</c>,
+/// <c>\_</c> and <c>\\</c> match the characters themselves). SQLite's LIKE ignores case for ASCII letters.
+/// </summary>
+public sealed record LikeFilter(string Column, string Pattern, bool Escaped = false) : Filter
+{
+    /// <summary>Escapes <c>\</c>, <c>%</c> and <c>_</c> in <paramref name="text"/> for a pattern with <see cref="Escaped"/> set.</summary>
+    public static string Escape(string text)
+        => text.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("%", "\\%", StringComparison.Ordinal).Replace("_", "\\_", StringComparison.Ordinal);
+}
 
 /// <summary><c>column IS NULL</c>, or <c>IS NOT NULL</c> when <paramref name="Negate"/>.</summary>
 public sealed record IsNullFilter(string Column, bool Negate = false) : Filter;

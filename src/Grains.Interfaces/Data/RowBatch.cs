@@ -34,6 +34,9 @@ public sealed class RowSet(string[] columns, List<object?[]> rows)
 
     /// <summary>Rows, one storage value per column.</summary>
     public List<object?[]> Rows { get; } = rows;
+
+    /// <summary>For a keyset page (<see cref="SelectQuery.AfterRowId"/>): the rowid of the last row, or null when the page is empty.</summary>
+    public long? LastRowId { get; init; }
 }
 
 /// <summary>What to do when an inserted row violates a UNIQUE or PRIMARY KEY constraint.</summary>

@@ -18,9 +18,15 @@ public sealed record OrderBy(string Column, bool Descending = false)
 /// <param name="OrderBy">Sort terms; null or empty for table order (by id).</param>
 /// <param name="Limit">Maximum rows; null for no limit.</param>
 /// <param name="Offset">Rows to skip.</param>
+/// <param name="AfterRowId">
+/// Keyset paging: when set, only rows whose rowid is above it, in rowid order (no <paramref name="OrderBy"/>
+/// or <paramref name="Offset"/> allowed); the result's <see cref="RowSet.LastRowId"/> is the value to pass
+/// for the next page. Start with <see cref="long.MinValue"/>.
+/// </param>
 public sealed record SelectQuery(
     string[]? Columns = null,
     Filter? Where = null,
     OrderBy[]? OrderBy = null,
     int? Limit = null,
-    int Offset = 0);
+    int Offset = 0,
+    long? AfterRowId = null);

@@ -26,8 +26,11 @@ public class DocTableException : Exception
         "MalformedMessage" => new MalformedMessageException(message),
         "InvalidQuery" => new InvalidQueryException(message),
         "ReadOnlyTable" => new ReadOnlyTableException(message),
+        "UnsupportedExpression" => new UnsupportedExpressionException(message),
+        "MissingFile" => new MissingFileException(message),
         "GrainCallTimeout" => new GrainCallTimeoutException(message),
         "SiloUnavailable" => new SiloUnavailableException(message),
+        "NotConfigured" => new NotConfiguredException(message),
         _ => new DocTableException(message),
     };
 }
@@ -54,13 +57,26 @@ public sealed class ColumnTypeException(string message) : DocTableException(mess
 public sealed class NullValueException(string message) : DocTableException(message);
 
 /// <summary>A UNIQUE, CHECK or FOREIGN KEY constraint rejected the batch; nothing of it was written.</summary>
-public sealed class ConstraintViolationException(string message, Exception? inner = null) : DocTableException(message, inner);
+public sealed class ConstraintViolationException(string message, Exception? inner = null, string? constraint = null) : DocTableException(message, inner)
+{
+    /// <summary>The name of the violated table-level constraint, when it is known (null for a column-level UNIQUE).</summary>
+    public string? Constraint { get; } = constraint;
+}
 
 /// <summary>A message on the wire could not be decoded.</summary>
 public sealed class MalformedMessageException(string message, Exception? inner = null) : DocTableException(message, inner);
 
 /// <summary>A query is not allowed as given (for example a delete of every row without the explicit flag).</summary>
 public sealed class InvalidQueryException(string message) : DocTableException(message);
+
+/// <summary>
+/// A typed query (<c>table.Where(r =&gt; …)</c>) uses an expression that cannot be translated to a
+/// filter; the message names the expression. Nothing is ever filtered on the client instead.
+/// </summary>
+public sealed class UnsupportedExpressionException(string message) : DocTableException(message);
+
+/// <summary>A row's file-backed column names a file that is not in the table's folder (run <c>doctable clean</c> to list such rows).</summary>
+public sealed class MissingFileException(string message) : DocTableException(message);
 
 /// <summary>The table was opened read-only and refuses writes.</summary>
 public sealed class ReadOnlyTableException(string message) : DocTableException(message);
@@ -70,3 +86,9 @@ public sealed class GrainCallTimeoutException(string message) : DocTableExceptio
 
 /// <summary>The silo is shutting down or stopped and takes no new calls.</summary>
 public sealed class SiloUnavailableException(string message) : DocTableException(message);
+
+/// <summary>
+/// A grain that needs settings has none: it was never configured, or it was deactivated (idle or
+/// restart) since. Configure it again and retry the call; nothing was done.
+/// </summary>
+public sealed class NotConfiguredException(string message) : DocTableException(message);

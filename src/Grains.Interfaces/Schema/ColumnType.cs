@@ -15,6 +15,13 @@ public enum ColumnType
     DateTime,
     Blob,
     Json,
+    /// <summary>
+    /// A large text kept in a file under <c>{data}/{table}.files/</c> (DocTable's TextFileCol); the row
+    /// stores the file name, selects return the text. Travels as a string.
+    /// </summary>
+    TextFile,
+    /// <summary>Binary data kept in a file under <c>{data}/{table}.files/</c> (DocTable's PickleFileCol, as bytes). Travels as byte[].</summary>
+    BlobFile,
 }
 
 /// <summary>What a column is for: a regular value or one of DocTable's managed columns.</summary>
@@ -40,8 +47,12 @@ public static class ColumnTypes
         ColumnType.Real => "REAL",
         ColumnType.Text or ColumnType.DateTime or ColumnType.Json => "TEXT",
         ColumnType.Blob => "BLOB",
+        ColumnType.TextFile or ColumnType.BlobFile => "TEXT",
         _ => throw new ArgumentOutOfRangeException(nameof(type), type, "Unknown column type."),
     };
+
+    /// <summary>True for the file-backed types, whose column stores a file name.</summary>
+    public static bool IsFile(this ColumnType type) => type is ColumnType.TextFile or ColumnType.BlobFile;
 
     /// <summary>The format of DateTime values as stored (UTC, microseconds, sortable as text).</summary>
     public const string DateTimeFormat = "yyyy-MM-dd HH:mm:ss.ffffff";

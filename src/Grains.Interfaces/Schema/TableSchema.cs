@@ -3,8 +3,11 @@ namespace DocTable.Orleans;
 /// <summary>The columns of a table, in order. Built from a row type by the client, stored with the table.</summary>
 public sealed class TableSchema
 {
-    /// <summary>Creates a schema; validates every column name and that at most one column has each managed role.</summary>
-    public TableSchema(IReadOnlyList<ColumnDef> columns)
+    /// <summary>
+    /// Creates a schema; validates every column name, that at most one column has each managed role,
+    /// and every table-level constraint (names, columns, CHECK grammar, foreign keys within the table).
+    /// </summary>
+    public TableSchema(IReadOnlyList<ColumnDef> columns, IReadOnlyList<TableConstraint>? constraints = null)
     {
         if (columns.Count == 0) throw new SchemaException("A table needs at least one column.");
         var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
@@ -18,11 +21,36 @@ public sealed class TableSchema
                 throw new SchemaException($"Id column '{c.Name}' must be an integer.");
             if (c.Role is ColumnRole.Added or ColumnRole.Updated && c.Type != ColumnType.DateTime)
                 throw new SchemaException($"Timestamp column '{c.Name}' must be a DateTime.");
+            if (c.Type.IsFile() && (c.Unique || c.Indexed || c.DefaultSql is not null))
+                throw new SchemaException($"File column '{c.Name}' cannot be unique, indexed or have a default: the table stores only a generated file name.");
         }
         foreach (var role in new[] { ColumnRole.Id, ColumnRole.Added, ColumnRole.Updated })
             if (columns.Count(c => c.Role == role) > 1)
                 throw new SchemaException($"Only one {role} column is allowed.");
         Columns = columns;
+        Constraints = constraints ?? [];
+        var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var constraint in Constraints)
+        {
+            if (constraint is null) throw new SchemaException("A constraint is null.");
+            constraint.Validate(this);
+            if (!names.Add(constraint.Name)) throw new SchemaException($"Constraint '{constraint.Name}' is declared twice.");
+        }
+    }
+
+    /// <summary>Table-level constraints and composite indexes, enforced by SQLite.</summary>
+    public IReadOnlyList<TableConstraint> Constraints { get; }
+
+    /// <summary>The constraint named <paramref name="name"/> (case-insensitive), or null.</summary>
+    public TableConstraint? FindConstraint(string name)
+        => Constraints.FirstOrDefault(c => string.Equals(c.Name, name, StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>True when <paramref name="columns"/> are the id column, a UNIQUE column, or exactly the columns of a UNIQUE constraint.</summary>
+    public bool IsUniqueKey(IReadOnlyCollection<string> columns)
+    {
+        if (columns.Count == 1 && Find(columns.First()) is { } single && (single.Role == ColumnRole.Id || single.Unique)) return true;
+        return Constraints.Any(c => c.Kind == ConstraintKind.Unique && c.Columns.Length == columns.Count
+                                    && c.Columns.All(x => columns.Contains(x, StringComparer.OrdinalIgnoreCase)));
     }
 
     /// <summary>The columns in table order.</summary>

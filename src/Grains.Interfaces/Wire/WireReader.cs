@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.Json;
 
 namespace DocTable.Orleans.Wire;
 
@@ -50,7 +51,7 @@ public sealed class WireReader
         {
             return read();
         }
-        catch (Exception e) when (e is EndOfStreamException or IOException or FormatException or ArgumentException or InvalidCastException or DecoderFallbackException or OverflowException)
+        catch (Exception e) when (e is EndOfStreamException or IOException or JsonException or NotSupportedException or FormatException or ArgumentException or InvalidCastException or DecoderFallbackException or OverflowException)
         {
             throw new MalformedMessageException($"The message does not decode at byte {_reader.BaseStream.Position}: {e.Message}", e);
         }
@@ -76,8 +77,10 @@ public sealed class WireReader
                 WireTag.Bytes => _reader.ReadBytes(Count(1)),
                 WireTag.Bool => _reader.ReadBoolean(),
                 WireTag.RowBatch => ReadRows((c, r) => new RowBatch(c, r)),
-                WireTag.RowSet => ReadRows((c, r) => new RowSet(c, r)),
-                WireTag.Schema => ReadSchema(),
+                WireTag.RowSet => ReadRows((c, r) => new RowSet(c, r) { LastRowId = NullableInt64() }),
+                WireTag.Schema => ReadJson(WireJsonContext.Default.TableSchema),
+                WireTag.CleanReport => ReadJson(WireJsonContext.Default.CleanReport),
+                WireTag.AggregateQuery => ReadAggregateQuery(),
                 WireTag.InsertOptions => new InsertOptions(Enum<OnConflict>(_reader.ReadByte()), Nullable<string>(), _reader.ReadInt64()),
                 WireTag.SelectQuery => ReadQuery(),
                 WireTag.Filter => ReadFilter(),
@@ -123,18 +126,28 @@ public sealed class WireReader
         return create(columns, rows);
     }
 
-    private TableSchema ReadSchema()
+    private T ReadJson<T>(System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type)
+        => JsonSerializer.Deserialize(_reader.ReadBytes(Count(1)), type) ?? throw new MalformedMessageException($"Empty {typeof(T).Name} on the wire.");
+
+    private long? NullableInt64() => ReadValueCore() switch
     {
-        var columns = new ColumnDef[Count(4)];
-        for (var i = 0; i < columns.Length; i++)
-        {
-            var name = _reader.ReadString();
-            var type = Enum<ColumnType>(_reader.ReadByte());
-            var role = Enum<ColumnRole>(_reader.ReadByte());
-            var flags = _reader.ReadByte();
-            columns[i] = new ColumnDef(name, type, role, (flags & 1) != 0, (flags & 2) != 0, (flags & 4) != 0, Nullable<string>());
-        }
-        return new TableSchema(columns);
+        null => null,
+        long n => n,
+        var other => throw new MalformedMessageException($"Expected an Int64 or null on the wire but found {other.GetType().Name}."),
+    };
+
+    private int? NullableInt32() => ReadValueCore() switch
+    {
+        null => null,
+        int n => n,
+        var other => throw new MalformedMessageException($"Expected an Int32 or null on the wire but found {other.GetType().Name}."),
+    };
+
+    private AggregateQuery ReadAggregateQuery()
+    {
+        var aggregates = new Aggregate[Count(2)];
+        for (var i = 0; i < aggregates.Length; i++) aggregates[i] = new Aggregate(Enum<AggregateFunction>(_reader.ReadByte()), Nullable<string>());
+        return new AggregateQuery(aggregates, Nullable<Filter>(), Nullable<string[]>(), NullableInt32());
     }
 
     private SelectQuery ReadQuery()
@@ -143,13 +156,9 @@ public sealed class WireReader
         var where = Nullable<Filter>();
         var order = new OrderBy[Count(2)];
         for (var i = 0; i < order.Length; i++) order[i] = new OrderBy(_reader.ReadString(), _reader.ReadBoolean());
-        var limit = ReadValueCore() switch
-        {
-            null => (int?)null,
-            int n => n,
-            var other => throw new MalformedMessageException($"A query limit must be an Int32, not {other.GetType().Name}."),
-        };
-        return new SelectQuery(columns, where, order.Length == 0 ? null : order, limit, _reader.ReadInt32());
+        var limit = NullableInt32();
+        var offset = _reader.ReadInt32();
+        return new SelectQuery(columns, where, order.Length == 0 ? null : order, limit, offset, NullableInt64());
     }
 
     private Filter ReadFilter()

@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.Json;
 
 namespace DocTable.Orleans.Wire;
 
@@ -51,8 +52,17 @@ public sealed class WireWriter
             case byte[] b: Tag(WireTag.Bytes); Count(b.Length); _writer.Write(b); break;
             case bool b: Tag(WireTag.Bool); _writer.Write(b); break;
             case RowBatch batch: Tag(WireTag.RowBatch); WriteRows(batch.Columns, batch.Rows); break;
-            case RowSet set: Tag(WireTag.RowSet); WriteRows(set.Columns, set.Rows); break;
-            case TableSchema schema: Tag(WireTag.Schema); WriteSchema(schema); break;
+            case RowSet set: Tag(WireTag.RowSet); WriteRows(set.Columns, set.Rows); WriteValue(set.LastRowId); break;
+            case TableSchema schema: Tag(WireTag.Schema); WriteJson(JsonSerializer.SerializeToUtf8Bytes(schema, WireJsonContext.Default.TableSchema)); break;
+            case CleanReport report: Tag(WireTag.CleanReport); WriteJson(JsonSerializer.SerializeToUtf8Bytes(report, WireJsonContext.Default.CleanReport)); break;
+            case AggregateQuery a:
+                Tag(WireTag.AggregateQuery);
+                Count(a.Aggregates.Length);
+                foreach (var g in a.Aggregates) { _writer.Write((byte)g.Function); WriteValue(g.Column); }
+                WriteValue(a.Where);
+                WriteValue(a.GroupBy);
+                WriteValue(a.Limit);
+                break;
             case InsertOptions o:
                 Tag(WireTag.InsertOptions);
                 _writer.Write((byte)o.OnConflict);
@@ -67,6 +77,7 @@ public sealed class WireWriter
                 foreach (var o in q.OrderBy ?? []) { _writer.Write(o.Column); _writer.Write(o.Descending); }
                 WriteValue(q.Limit);
                 _writer.Write(q.Offset);
+                WriteValue(q.AfterRowId);
                 break;
             case Filter f: Tag(WireTag.Filter); WriteFilter(f); break;
             case WriteResult r:
@@ -101,17 +112,10 @@ public sealed class WireWriter
         }
     }
 
-    private void WriteSchema(TableSchema schema)
+    private void WriteJson(byte[] json)
     {
-        Count(schema.Columns.Count);
-        foreach (var c in schema.Columns)
-        {
-            _writer.Write(c.Name);
-            _writer.Write((byte)c.Type);
-            _writer.Write((byte)c.Role);
-            _writer.Write((byte)((c.Nullable ? 1 : 0) | (c.Unique ? 2 : 0) | (c.Indexed ? 4 : 0)));
-            WriteValue(c.DefaultSql);
-        }
+        Count(json.Length);
+        _writer.Write(json);
     }
 
     private void WriteFilter(Filter filter)
@@ -147,6 +151,6 @@ public enum WireTag : byte
 #pragma warning disable CS1591
     Null = 0, Int64, Int32, Double, String, Bytes, Bool,
     RowBatch, RowSet, Schema, InsertOptions, SelectQuery, Filter, WriteResult,
-    Int64Array, StringArray, Map, Array,
+    Int64Array, StringArray, Map, Array, CleanReport, AggregateQuery,
 #pragma warning restore CS1591
 }

@@ -1,24 +1,31 @@
 using System.Text;
 using Microsoft.Data.Sqlite;
+using SQLitePCL;
 
 namespace DocTable.Orleans.Grains.Storage;
 
 /// <summary>
-/// One prepared <c>INSERT</c> for a fixed list of columns and conflict mode; parameters are created
-/// once and only their values change per row. The table's added/updated timestamps are bound here.
+/// One prepared <c>INSERT</c> for a fixed list of columns and conflict mode. Values are bound straight
+/// to the SQLite statement (SQLitePCL's <c>sqlite3_bind_*</c>, text encoded into a reused buffer), then
+/// stepped and reset: no command, reader or parameter objects per row. The table's added/updated
+/// timestamps are bound here. Errors surface as <see cref="SqliteException"/>, as with ADO.NET commands.
 /// </summary>
 internal sealed class InsertStatement : IDisposable
 {
-    private readonly SqliteCommand _command;
-    private readonly SqliteParameter[] _values;
-    private readonly SqliteParameter[] _timestamps;
+    private readonly SqliteConnection _connection;
+    private readonly sqlite3_stmt _statement;
+    private readonly int _timestamps;
+    private const int MaxBufferedText = 4096;
+    private byte[] _text = new byte[256];
 
     public InsertStatement(SqliteConnection connection, string table, TableSchema schema, ColumnDef[] columns, OnConflict onConflict)
     {
+        _connection = connection;
         Definitions = columns;
         OnConflict = onConflict;
         Columns = columns.Select(c => c.Name).ToArray();
         var stamps = schema.Columns.Where(c => c.Role is ColumnRole.Added or ColumnRole.Updated).ToArray();
+        _timestamps = stamps.Length;
 
         var sql = new StringBuilder(onConflict switch
         {
@@ -29,15 +36,11 @@ internal sealed class InsertStatement : IDisposable
         var names = columns.Concat(stamps).Select(c => Identifier.Quote(c.Name));
         sql.Append(string.Join(", ", names)).Append(") VALUES (");
         var count = columns.Length + stamps.Length;
-        sql.Append(string.Join(", ", Enumerable.Range(0, count).Select(i => "$p" + i))).Append(')');
+        sql.Append(string.Join(", ", Enumerable.Range(0, count).Select(i => "?" + (i + 1)))).Append(')');
 
-        _command = connection.CreateCommand();
-        _command.CommandText = sql.ToString();
-        var parameters = Enumerable.Range(0, count).Select(i => new SqliteParameter { ParameterName = "$p" + i }).ToArray();
-        _command.Parameters.AddRange(parameters);
-        _values = parameters[..columns.Length];
-        _timestamps = parameters[columns.Length..];
-        _command.Prepare();
+        var db = connection.Handle!;
+        var rc = raw.sqlite3_prepare_v2(db, sql.ToString(), out _statement);
+        SqliteException.ThrowExceptionForRC(rc, db);
     }
 
     /// <summary>The column definitions, in the order of row values.</summary>
@@ -49,13 +52,48 @@ internal sealed class InsertStatement : IDisposable
     /// <summary>The column array most recently used with this statement (a fast path for repeated batches).</summary>
     public string[] Columns { get; set; }
 
-    /// <summary>Inserts one row; returns the number of rows changed (0 when ignored).</summary>
-    public int Execute(object?[] row, string timestamp)
+    /// <summary>Binds the table's added/updated timestamps for the rows that follow (bindings outlive each row's reset).</summary>
+    public void SetTimestamp(string timestamp)
     {
-        for (var i = 0; i < _values.Length; i++) _values[i].Value = row[i] ?? DBNull.Value;
-        for (var i = 0; i < _timestamps.Length; i++) _timestamps[i].Value = timestamp;
-        return _command.ExecuteNonQuery();
+        var db = _connection.Handle!;
+        for (var i = 0; i < _timestamps; i++) Check(BindText(Definitions.Length + i + 1, timestamp), db);
     }
 
-    public void Dispose() => _command.Dispose();
+    /// <summary>Inserts one row with the timestamp last set; returns the number of rows changed (0 when ignored).</summary>
+    public int Execute(object?[] row)
+    {
+        var db = _connection.Handle!;
+        var values = Definitions.Length;
+        for (var i = 0; i < values; i++) Check(Bind(i + 1, row[i]), db);
+        StatementCache.Step(_statement, db);
+        return raw.sqlite3_changes(db);
+    }
+
+    private int Bind(int index, object? value) => value switch
+    {
+        null => raw.sqlite3_bind_null(_statement, index),
+        long l => raw.sqlite3_bind_int64(_statement, index, l),
+        double d => raw.sqlite3_bind_double(_statement, index, d),
+        string s => BindText(index, s),
+        byte[] b => raw.sqlite3_bind_blob(_statement, index, b),
+        // Validation admits only storage values; anything else is a bug upstream.
+        _ => throw new ColumnTypeException($"Value of type {value.GetType().Name} is not a storage value (long, double, string, byte[] or null)."),
+    };
+
+    /// <summary>Binds text as UTF-8 from a reused buffer (SQLite copies it); long texts bypass the buffer.</summary>
+    private int BindText(int index, string text)
+    {
+        if (text.Length > MaxBufferedText) return raw.sqlite3_bind_text(_statement, index, text);
+        var max = Encoding.UTF8.GetMaxByteCount(text.Length);
+        if (max > _text.Length) _text = new byte[max];
+        var length = Encoding.UTF8.GetBytes(text, _text);
+        return raw.sqlite3_bind_text(_statement, index, _text.AsSpan(0, length));
+    }
+
+    private static void Check(int rc, sqlite3 db)
+    {
+        if (rc != raw.SQLITE_OK) SqliteException.ThrowExceptionForRC(rc, db);
+    }
+
+    public void Dispose() => _statement.Dispose();
 }

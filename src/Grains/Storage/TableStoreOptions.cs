@@ -27,6 +27,9 @@ public sealed class TableStoreOptions
     /// <summary>An open transaction is committed once it is this old, even if more writes wait.</summary>
     public TimeSpan MaxTransactionAge { get; set; } = TimeSpan.FromMilliseconds(200);
 
+    /// <summary>Folder of a table's file-backed column values (<c>{table}.files</c>).</summary>
+    public string FilesPath(string table) => Path.Combine(DataDirectory, table + ".files");
+
     /// <summary>Path of a table's file.</summary>
     public string TablePath(string table) => Path.Combine(DataDirectory, table + ".db");
 }

@@ -18,9 +18,10 @@ internal static class ValueChecks
             ColumnType.Int64 => value is long,
             ColumnType.Boolean => value is long b && b is 0 or 1,
             ColumnType.Real => value is double or long,
-            ColumnType.Text or ColumnType.Json => value is string,
-            ColumnType.DateTime => value is string s && LooksLikeDateTime(s),
-            ColumnType.Blob => value is byte[],
+            ColumnType.Text or ColumnType.TextFile => value is string,
+            ColumnType.Json => value is string json && IsJson(json),
+            ColumnType.DateTime => value is string s && IsStoredDateTime(s),
+            ColumnType.Blob or ColumnType.BlobFile => value is byte[],
             _ => false,
         };
         if (!ok)
@@ -28,8 +29,23 @@ internal static class ValueChecks
                 $"Column '{column.Name}' is {column.Type} but row {row} of the batch gives {Describe(value)}; nothing of the batch was written.");
     }
 
-    private static bool LooksLikeDateTime(string s)
-        => s.Length == ColumnTypes.DateTimeFormat.Length && s[4] == '-' && s[7] == '-' && s[10] == ' ' && s[13] == ':' && s[16] == ':' && s[19] == '.';
+    private static bool IsJson(string s)
+    {
+        try
+        {
+            using var document = System.Text.Json.JsonDocument.Parse(s);
+            return true;
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return false;
+        }
+    }
+
+    private static bool IsStoredDateTime(string s)
+        => s.Length == ColumnTypes.DateTimeFormat.Length
+           && DateTime.TryParseExact(s, ColumnTypes.DateTimeFormat, System.Globalization.CultureInfo.InvariantCulture,
+               System.Globalization.DateTimeStyles.None, out _);
 
     private static string Describe(object value) => value switch
     {

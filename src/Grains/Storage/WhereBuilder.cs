@@ -15,12 +15,22 @@ internal static class WhereBuilder
         Write(sql, command, schema, filter, ref counter);
     }
 
+    /// <summary>Appends <c> AND (…)</c> for <paramref name="filter"/> after an existing WHERE condition (nothing when null).</summary>
+    public static void AppendAnd(StringBuilder sql, SqliteCommand command, TableSchema schema, Filter? filter)
+    {
+        if (filter is null) return;
+        sql.Append(" AND (");
+        var counter = 0;
+        Write(sql, command, schema, filter, ref counter);
+        sql.Append(')');
+    }
+
     private static void Write(StringBuilder sql, SqliteCommand command, TableSchema schema, Filter filter, ref int counter)
     {
         switch (filter)
         {
             case CompareFilter c:
-                sql.Append(Column(schema, c.Column)).Append(c.Op switch
+                sql.Append(ValueColumn(schema, c.Column)).Append(c.Op switch
                 {
                     CompareOp.Eq => " = ",
                     CompareOp.Ne => " != ",
@@ -32,7 +42,7 @@ internal static class WhereBuilder
                 }).Append(Bind(command, c.Value, ref counter));
                 break;
             case InFilter i:
-                sql.Append(Column(schema, i.Column)).Append(" IN (");
+                sql.Append(ValueColumn(schema, i.Column)).Append(" IN (");
                 for (var k = 0; k < i.Values.Length; k++)
                 {
                     if (k > 0) sql.Append(", ");
@@ -41,11 +51,12 @@ internal static class WhereBuilder
                 sql.Append(')');
                 break;
             case BetweenFilter b:
-                sql.Append(Column(schema, b.Column)).Append(" BETWEEN ").Append(Bind(command, b.Low, ref counter))
+                sql.Append(ValueColumn(schema, b.Column)).Append(" BETWEEN ").Append(Bind(command, b.Low, ref counter))
                    .Append(" AND ").Append(Bind(command, b.High, ref counter));
                 break;
             case LikeFilter l:
-                sql.Append(Column(schema, l.Column)).Append(" LIKE ").Append(Bind(command, l.Pattern, ref counter));
+                sql.Append(ValueColumn(schema, l.Column)).Append(" LIKE ").Append(Bind(command, l.Pattern, ref counter));
+                if (l.Escaped) sql.Append(" ESCAPE '\\'");
                 break;
             case IsNullFilter n:
                 sql.Append(Column(schema, n.Column)).Append(n.Negate ? " IS NOT NULL" : " IS NULL");
@@ -84,6 +95,15 @@ internal static class WhereBuilder
         Identifier.Validate(name, "column");
         var column = schema.Find(name) ?? throw new UnknownColumnException($"Column '{name}' does not exist in the table.");
         return Identifier.Quote(column.Name);
+    }
+
+    /// <summary>Like <see cref="Column"/>, for a column whose value is compared or sorted: file columns are refused (they hold file names, not the values).</summary>
+    public static string ValueColumn(TableSchema schema, string name)
+    {
+        var quoted = Column(schema, name);
+        if (schema.Find(name)!.Type.IsFile())
+            throw new InvalidQueryException($"Column '{name}' is file-backed: it can be tested with IS [NOT] NULL but not compared, matched or sorted.");
+        return quoted;
     }
 
     private static string Bind(SqliteCommand command, object? value, ref int counter)

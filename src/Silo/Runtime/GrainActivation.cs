@@ -121,6 +121,7 @@ internal sealed class GrainActivation : IGrainContext
     {
         s_current.Value = this;
         var reason = DeactivationReason.Requested;
+        DeactivateItem? accepted = null;
         try
         {
             try
@@ -148,9 +149,11 @@ internal sealed class GrainActivation : IGrainContext
                     if (TryClose(force))
                     {
                         reason = d.Reason;
+                        accepted = d;
                         await DrainAsync().ConfigureAwait(false);
                         break;
                     }
+                    d.Decide(false);
                     continue;
                 }
                 await RunTurnAsync(item).ConfigureAwait(false);
@@ -177,12 +180,14 @@ internal sealed class GrainActivation : IGrainContext
             FailQueued(new SiloUnavailableException($"Grain {GrainInterface.Name}/{Key} was deactivated before it ran the call; retry it."));
             _runtime.Remove(this);
             _stopped.TrySetResult();
+            accepted?.Decide(true);
         }
     }
 
     private async Task RunTurnAsync(WorkItem item)
     {
-        LastActivity = Environment.TickCount64;
+        // Timer ticks do not keep an activation alive (as in Orleans); only calls do.
+        if (item is not TimerItem) LastActivity = Environment.TickCount64;
         await item.RunAsync(Grain).ConfigureAwait(false);
         try
         {

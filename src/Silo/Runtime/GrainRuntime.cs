@@ -67,31 +67,59 @@ public sealed class GrainRuntime : IGrainFactory, IAsyncDisposable
     /// Runs <paramref name="call"/> as a turn of the activation for (<paramref name="grainInterface"/>,
     /// <paramref name="key"/>), activating it if needed. Waits while its mailbox is full.
     /// </summary>
-    internal async Task<T> InvokeAsync<T>(Type grainInterface, string key, Func<Grain, Task<T>> call, CancellationToken cancellationToken)
-    {
-        var caller = GrainActivation.Current;
-        if (_stopping && caller is null)
-            throw new SiloUnavailableException("The silo is shutting down and takes no new calls.");
-        if (caller is not null && caller.GrainInterface == grainInterface && caller.Key == key)
-            throw new InvalidOperationException($"Grain {grainInterface.Name}/{key} called itself; a non-reentrant grain would deadlock.");
+    internal Task<T> InvokeAsync<T>(Type grainInterface, string key, Func<Grain, Task<T>> call, CancellationToken cancellationToken)
+        => InvokeAsync(grainInterface, key, new CallItem<T>(call, cancellationToken), cancellationToken);
 
-        var item = new CallItem<T>(call, cancellationToken);
-        while (true)
+    /// <summary>
+    /// Posts <paramref name="item"/> to the activation for (<paramref name="grainInterface"/>, <paramref name="key"/>).
+    /// When the mailbox has room the call's own task is returned as is (no async frame per call);
+    /// errors come back as a faulted task, never thrown.
+    /// </summary>
+    internal Task<T> InvokeAsync<T>(Type grainInterface, string key, CallItem<T> item, CancellationToken cancellationToken)
+    {
+        try
         {
-            var activation = GetOrActivate(grainInterface, key);
-            if (await activation.TryEnqueueAsync(item, cancellationToken).ConfigureAwait(false))
-                return await item.Result.ConfigureAwait(false);
-            // The activation is closing: wait until it has left the directory, then use a new one.
-            await activation.Stopped.WaitAsync(cancellationToken).ConfigureAwait(false);
+            var caller = GrainActivation.Current;
+            if (_stopping && caller is null)
+                throw new SiloUnavailableException("The silo is shutting down and takes no new calls.");
+            if (caller is not null && caller.GrainInterface == grainInterface && caller.Key == key)
+                throw new InvalidOperationException($"Grain {grainInterface.Name}/{key} called itself; a non-reentrant grain would deadlock.");
+
+            var external = caller is null;
+            var activation = GetOrActivate(grainInterface, key, external);
+            var posted = activation.TryEnqueueAsync(item, cancellationToken);
+            if (posted.IsCompletedSuccessfully && posted.Result) return item.Result;
+            return PostSlowlyAsync(grainInterface, key, external, item, activation, posted, cancellationToken);
+        }
+        catch (Exception e)
+        {
+            return Task.FromException<T>(e);
         }
     }
 
-    private GrainActivation GetOrActivate(Type grainInterface, string key)
+    /// <summary>The mailbox was full or the activation closing: wait for room, or for a fresh activation.</summary>
+    private async Task<T> PostSlowlyAsync<T>(Type grainInterface, string key, bool external, CallItem<T> item, GrainActivation activation, ValueTask<bool> posted, CancellationToken cancellationToken)
+    {
+        while (!await posted.ConfigureAwait(false))
+        {
+            // The activation is closing: wait until it has left the directory, then use a new one.
+            await activation.Stopped.WaitAsync(cancellationToken).ConfigureAwait(false);
+            activation = GetOrActivate(grainInterface, key, external);
+            posted = activation.TryEnqueueAsync(item, cancellationToken);
+        }
+        return await item.Result.ConfigureAwait(false);
+    }
+
+    private GrainActivation GetOrActivate(Type grainInterface, string key, bool external)
     {
         if (_directory.TryGetValue((grainInterface, key), out var existing)) return existing;
         lock (_directory)
         {
             if (_directory.TryGetValue((grainInterface, key), out existing)) return existing;
+            // Checked under the lock StopAsync takes: an outside call that raced with the start of
+            // shutdown must not create an activation the shutdown would never stop.
+            if (_stopping && external)
+                throw new SiloUnavailableException("The silo is shutting down and takes no new calls.");
             var grain = (Grain)ActivatorUtilities.CreateInstance(_services, _implementations[grainInterface]);
             var activation = new GrainActivation(this, grainInterface, key, grain, _options.MailboxCapacity,
                 _loggerFactory.CreateLogger(grain.GetType()));
@@ -127,14 +155,20 @@ public sealed class GrainRuntime : IGrainFactory, IAsyncDisposable
 
     /// <summary>
     /// Deactivates every activation whose last call ended more than <paramref name="idleFor"/> ago
-    /// (all of them with <see cref="TimeSpan.Zero"/>) and waits until they are gone.
+    /// (all of them with <see cref="TimeSpan.Zero"/>) and waits until they are gone. An activation
+    /// that receives a call meanwhile stays (as on idle collection). Returns how many deactivated.
     /// </summary>
-    public async Task DeactivateIdleAsync(TimeSpan idleFor)
+    public async Task<int> DeactivateIdleAsync(TimeSpan idleFor, CancellationToken cancellationToken = default)
     {
         var cutoff = Environment.TickCount64 - (long)idleFor.TotalMilliseconds;
-        var victims = _directory.Values.Where(a => a.LastActivity <= cutoff).ToList();
-        foreach (var a in victims) a.TryPost(new DeactivateItem(DeactivationReason.Idle));
-        await Task.WhenAll(victims.Select(a => a.Stopped.WaitAsync(TimeSpan.FromSeconds(30)))).ConfigureAwait(false);
+        var requests = new List<Task<bool>>();
+        foreach (var activation in _directory.Values.Where(a => a.LastActivity <= cutoff))
+        {
+            var request = new DeactivateItem(DeactivationReason.Idle);
+            if (activation.TryPost(request)) requests.Add(request.Outcome);
+        }
+        var outcomes = await Task.WhenAll(requests).WaitAsync(cancellationToken).ConfigureAwait(false);
+        return outcomes.Count(deactivated => deactivated);
     }
 
     /// <summary>

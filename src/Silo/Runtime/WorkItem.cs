@@ -10,15 +10,36 @@ internal abstract class WorkItem
     public abstract void Fail(Exception error);
 }
 
-/// <summary>A grain call whose result goes back to the caller.</summary>
-internal sealed class CallItem<T>(Func<Grain, Task<T>> call, CancellationToken cancellationToken) : WorkItem
+/// <summary>
+/// A grain call whose result goes back to the caller: either a delegate, or a compiled invoker with
+/// the call's arguments (what grain references post, so a call allocates no closure).
+/// </summary>
+internal sealed class CallItem<T> : WorkItem
 {
     private readonly TaskCompletionSource<T> _result = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Func<Grain, Task<T>>? _call;
+    private readonly Func<Grain, object?[], Task<T>>? _invoke;
+    private readonly object?[]? _args;
+    private readonly CancellationToken _cancellationToken;
+
+    public CallItem(Func<Grain, Task<T>> call, CancellationToken cancellationToken)
+    {
+        _call = call;
+        _cancellationToken = cancellationToken;
+    }
+
+    public CallItem(Func<Grain, object?[], Task<T>> invoke, object?[] args, CancellationToken cancellationToken)
+    {
+        _invoke = invoke;
+        _args = args;
+        _cancellationToken = cancellationToken;
+    }
 
     public Task<T> Result => _result.Task;
 
     public override async Task RunAsync(Grain grain)
     {
+        var cancellationToken = _cancellationToken;
         if (cancellationToken.IsCancellationRequested)
         {
             _result.TrySetCanceled(cancellationToken);
@@ -26,7 +47,8 @@ internal sealed class CallItem<T>(Func<Grain, Task<T>> call, CancellationToken c
         }
         try
         {
-            _result.TrySetResult(await call(grain).ConfigureAwait(false));
+            var task = _call is not null ? _call(grain) : _invoke!(grain, _args!);
+            _result.TrySetResult(await task.ConfigureAwait(false));
         }
         catch (OperationCanceledException e) when (e.CancellationToken == cancellationToken && cancellationToken.IsCancellationRequested)
         {
@@ -49,12 +71,28 @@ internal sealed class TimerItem(GrainTimer timer) : WorkItem
     public override void Fail(Exception error) => timer.TickDropped();
 }
 
-/// <summary>A request to deactivate; honoured only if nothing else waits, except on shutdown.</summary>
+/// <summary>
+/// A request to deactivate; honoured only if nothing else waits, except on shutdown.
+/// <see cref="Outcome"/> tells the requester whether the activation went away (true, once it has
+/// stopped) or stayed because calls arrived (false).
+/// </summary>
 internal sealed class DeactivateItem(DeactivationReason reason) : WorkItem
 {
+    private readonly TaskCompletionSource<bool> _outcome = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
     public DeactivationReason Reason => reason;
 
-    public override Task RunAsync(Grain grain) => Task.CompletedTask;
+    /// <summary>True once the activation has stopped because of this request; false if it was refused or never ran.</summary>
+    public Task<bool> Outcome => _outcome.Task;
 
-    public override void Fail(Exception error) { }
+    public void Decide(bool deactivated) => _outcome.TrySetResult(deactivated);
+
+    /// <summary>Runs only when a shutdown drains the mailbox: the shutdown, not this request, ends the activation.</summary>
+    public override Task RunAsync(Grain grain)
+    {
+        Decide(false);
+        return Task.CompletedTask;
+    }
+
+    public override void Fail(Exception error) => Decide(false);
 }

@@ -1,0 +1,1 @@
+return await DocTable.Orleans.Bench.BenchProgram.RunAsync(args);

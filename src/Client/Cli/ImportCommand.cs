@@ -1,0 +1,92 @@
+using System.CommandLine;
+using DocTable.Orleans.Client.Cli.Transfer;
+using DocTable.Orleans.Grains.Storage;
+using Spectre.Console;
+
+namespace DocTable.Orleans.Client.Cli;
+
+/// <summary>
+/// <c>doctable import --data DIR --table T --format csv|jsonl FILE</c>: reads a file written by
+/// <c>doctable export</c> into a table through a queue inserter, with a progress bar. The file is
+/// checked whole first (types per column, NULLs, CSV/JSON syntax; errors name line and column) and
+/// nothing is written unless it all converts. A missing table is created from <c>--schema</c> (default
+/// <c>FILE.schema.json</c>). The table sets id/added/updated columns anew.
+/// </summary>
+internal static class ImportCommand
+{
+    public static Command Create(Option<string?> data, Option<string> table)
+    {
+        var format = ExportCommand.FormatOption();
+        var file = new Argument<string>("file") { Description = "File to import" };
+        var schemaFile = new Option<string?>("--schema") { Description = "Schema JSON used to create a missing table (default: FILE.schema.json)" };
+        var chunk = new Option<int>("--chunk-size") { Description = "Rows per insert chunk", DefaultValueFactory = _ => 5000 };
+        var command = new Command("import", "Import rows from a CSV or JSON-lines export") { data, table, format, schemaFile, chunk, file };
+        command.SetAction(async (parse, ct) =>
+        {
+            try
+            {
+                var name = Identifier.Validate(parse.GetValue(table), "table");
+                var path = parse.GetValue(file)!;
+                if (!File.Exists(path)) throw new DocTableException($"The file {path} does not exist.");
+                await using var client = DocTableClient.StartEmbedded(CommandLine.DataDirectory(parse));
+                var grain = client.GrainFactory.GetGrain<ITableGrain>(name);
+                var (schema, create) = await SchemaAsync(grain, parse.GetValue(schemaFile) ?? path + ".schema.json", ct);
+                var source = ImportSource.Open(path, parse.GetValue(format)!, schema);
+
+                var total = 0L;
+                foreach (var _ in source.Rows()) total++; // the whole file converts, or nothing is written
+                if (create) await grain.OpenAsync(schema, ct);
+                var imported = await InsertAsync(client, name, source, parse.GetValue(chunk), total, ct);
+                Console.Error.WriteLine($"Imported {imported} rows into {name}.");
+                return 0;
+            }
+            catch (DocTableException e)
+            {
+                Console.Error.WriteLine($"error: {e.Message}");
+                return 2;
+            }
+        });
+        return command;
+    }
+
+    private static async Task<(TableSchema Schema, bool Create)> SchemaAsync(ITableGrain grain, string schemaPath, CancellationToken ct)
+    {
+        try
+        {
+            return (await grain.OpenAsync(null, ct), false);
+        }
+        catch (UnknownTableException)
+        {
+            if (!File.Exists(schemaPath))
+                throw new UnknownTableException($"The table does not exist and there is no schema file {schemaPath} to create it from; pass --schema FILE (export writes one with --out).");
+            return (TableSchemaJson.Deserialize(await File.ReadAllTextAsync(schemaPath, ct)), true);
+        }
+    }
+
+    private static async Task<long> InsertAsync(DocTableClient client, string table, ImportSource source, int chunkSize, long total, CancellationToken ct)
+    {
+        if (chunkSize < 1) throw new InvalidQueryException("--chunk-size must be at least 1.");
+        var inserter = client.GrainFactory.GetGrain<IQueueInserterGrain>($"import-{Guid.NewGuid():N}/{table}");
+        await inserter.ConfigureAsync(new QueueInserterOptions(table, source.Columns, chunkSize), ct);
+        long done = 0;
+        await CommandLine.ErrorConsole().Progress().StartAsync(async progress =>
+        {
+            var task = progress.AddTask($"import {Markup.Escape(table)}", maxValue: Math.Max(1, total));
+            var chunk = new List<object?[]>(chunkSize);
+            foreach (var (_, row) in source.Rows())
+            {
+                chunk.Add(row);
+                if (chunk.Count < chunkSize) continue;
+                await inserter.InsertAsync(chunk, ct);
+                done += chunk.Count;
+                task.Increment(chunk.Count);
+                chunk = new List<object?[]>(chunkSize);
+            }
+            if (chunk.Count > 0) await inserter.InsertAsync(chunk, ct);
+            await inserter.FlushAsync(ct);
+            done += chunk.Count;
+            task.Value = task.MaxValue;
+        });
+        return done;
+    }
+}

@@ -1,0 +1,89 @@
+using System.CommandLine;
+using System.Diagnostics;
+
+namespace DocTable.Orleans.Client.Cli;
+
+/// <summary>What <c>doctable produce</c> inserts.</summary>
+/// <param name="Table">Table name.</param>
+/// <param name="Producers">Number of producers working side by side.</param>
+/// <param name="Rows">Rows each producer inserts (numbers 0..Rows-1).</param>
+/// <param name="Chunk">Queue-inserter chunk size; 1 (or none) means single-row awaited inserts.</param>
+/// <param name="Prefix">Process names are <c>Prefix + producer index</c>.</param>
+public sealed record ProduceSettings(string Table, int Producers, int Rows, int Chunk = 1, string Prefix = "p");
+
+/// <summary>What <c>doctable produce</c> did.</summary>
+/// <param name="Inserted">Rows this run inserted.</param>
+/// <param name="TableCount">Rows in the table afterwards (other processes' rows included).</param>
+/// <param name="Elapsed">Time spent inserting.</param>
+public sealed record ProduceResult(long Inserted, long TableCount, TimeSpan Elapsed);
+
+/// <summary>
+/// <c>doctable produce</c>: DocTable's worker-process workload from the command line. K producers each
+/// insert N rows <c>{process = PREFIX + index, number = i}</c> into one table, with single-row awaited
+/// inserts or through a queue inserter; several such processes may share one data directory.
+/// </summary>
+public static class ProduceCommand
+{
+    /// <summary>Builds the command (embedded mode over <c>--data</c>).</summary>
+    public static Command Create()
+    {
+        var data = new Option<string>("--data") { Description = "Data directory holding one SQLite file per table", DefaultValueFactory = _ => "data" };
+        var table = new Option<string>("--table", "-t") { Description = "Table to insert into (created if missing)", Required = true };
+        var producers = new Option<int>("--producers", "-k") { Description = "Producers working side by side", DefaultValueFactory = _ => 1 };
+        var rows = new Option<int>("--rows", "-n") { Description = "Rows per producer", Required = true };
+        var chunk = new Option<int?>("--chunk") { Description = "Queue-inserter chunk size (absent or 1: single-row awaited inserts)" };
+        var name = new Option<string>("--name") { Description = "Prefix of the process names (PREFIX + producer index)", DefaultValueFactory = _ => "p" };
+        var broker = new Option<string?>("--broker") { Description = "Cluster mode: run the K producers as OS processes against this broker, amqp://user:pass@host:5672/ (numbers 0..K*N-1, chunk default 1000)" };
+        var jobs = new Option<bool>("--jobs") { Description = "With --broker: put the K producers' shares as jobs on the doctable.jobs queue for `doctable worker` processes" };
+        var command = new Command("produce", "Insert rows from K producers, as DocTable's worker processes do (embedded, or a cluster with --broker)") { data, table, producers, rows, chunk, name, broker, jobs };
+        command.SetAction(async (parse, ct) =>
+        {
+            if (parse.GetValue(broker) is { } uri)
+                return await FleetCommand.RunFleetAsync(uri, parse.GetValue(table)!, parse.GetValue(producers),
+                    (long)parse.GetValue(producers) * parse.GetValue(rows), parse.GetValue(chunk) ?? 1000, parse.GetValue(jobs), ct);
+            try
+            {
+                var settings = new ProduceSettings(parse.GetValue(table)!, parse.GetValue(producers), parse.GetValue(rows),
+                    parse.GetValue(chunk) ?? 1, parse.GetValue(name)!);
+                await using var client = DocTableClient.StartEmbedded(parse.GetValue(data)!);
+                var result = await RunAsync(client, settings, ct);
+                Console.WriteLine($"produced {result.Inserted} rows ({settings.Producers} producers x {settings.Rows}) in {result.Elapsed.TotalSeconds:F2} s; table {settings.Table} now holds {result.TableCount} rows");
+                return 0;
+            }
+            catch (Exception e) when (e is DocTableException or ArgumentException)
+            {
+                Console.Error.WriteLine($"error: {e.Message}");
+                return 2;
+            }
+        });
+        return command;
+    }
+
+    /// <summary>Runs the workload on <paramref name="client"/> (embedded or remote) and counts the table afterwards.</summary>
+    public static async Task<ProduceResult> RunAsync(DocTableClient client, ProduceSettings settings, CancellationToken cancellationToken = default)
+    {
+        if (settings.Producers < 1) throw new ArgumentOutOfRangeException(nameof(settings), settings.Producers, "--producers must be at least 1.");
+        if (settings.Rows < 0) throw new ArgumentOutOfRangeException(nameof(settings), settings.Rows, "--rows must not be negative.");
+        if (settings.Chunk < 1) throw new ArgumentOutOfRangeException(nameof(settings), settings.Chunk, "--chunk must be at least 1.");
+        var db = client.Table<SimpleRow>(settings.Table);
+        await db.OpenAsync(cancellationToken);
+
+        var clock = Stopwatch.StartNew();
+        await client.Distribute(settings.Producers).MapChunkAsync(Enumerable.Range(0, settings.Producers).ToArray(), async (chunk, producer, ct) =>
+        {
+            var process = settings.Prefix + chunk[0];
+            var table = producer.Table<SimpleRow>(settings.Table);
+            if (settings.Chunk == 1)
+            {
+                for (var i = 0; i < settings.Rows; i++) await table.InsertAsync(new SimpleRow { Process = process, Number = i }, ct);
+                return;
+            }
+            await using var inserter = table.GetQueueInserter(settings.Chunk);
+            for (var i = 0; i < settings.Rows; i++) await inserter.InsertAsync(new SimpleRow { Process = process, Number = i }, ct);
+            await inserter.FlushAsync(ct);
+        }, cancellationToken);
+        clock.Stop();
+
+        return new ProduceResult((long)settings.Producers * settings.Rows, await db.CountAsync(cancellationToken: cancellationToken), clock.Elapsed);
+    }
+}

@@ -1,0 +1,107 @@
+using DocTable.Orleans.Client.Cli;
+using DocTable.Orleans.Tests.Embedded.Support;
+using Xunit;
+
+namespace DocTable.Orleans.Tests.Embedded;
+
+/// <summary>A data directory with table "cli": rows (A, 0..9) then (B, 10..19), ids 1..20.</summary>
+public sealed class CliData : IAsyncLifetime
+{
+    public TempStore Store { get; } = new();
+
+    public async Task InitializeAsync()
+    {
+        await using var client = Store.Start();
+        await client.Table<SimpleRow>("cli").InsertManyAsync(
+            Enumerable.Range(0, 20).Select(n => new SimpleRow { Process = n < 10 ? "A" : "B", Number = n }));
+    }
+
+    public async Task DisposeAsync() => await Store.DisposeAsync();
+}
+
+/// <summary><c>doctable head|count|select|produce</c> run as real processes on a data directory.</summary>
+public sealed class CliTests(CliData data) : IClassFixture<CliData>
+{
+    private string Dir => data.Store.DataDir;
+
+    /// <summary>The body rows of a printed table, each as its trimmed cells.</summary>
+    private static List<string[]> Cells(string output)
+        => output.Split('\n')
+            .Where(line => line.StartsWith('│'))
+            .Skip(1)
+            .Select(line => line.Trim().Trim('│').Split('│').Select(c => c.Trim()).ToArray())
+            .ToList();
+
+    private static async Task<CliRun> Ok(params string[] args)
+    {
+        var run = await DoctableCli.RunAsync(args);
+        Assert.True(run.ExitCode == 0, run.ToString());
+        return run;
+    }
+
+    [Fact]
+    public async Task Count_PrintsTheCount_WithAndWithoutAFilter()
+    {
+        Assert.Equal("20", (await Ok("count", "--data", Dir, "--table", "cli")).Output.Trim());
+        Assert.Equal("5", (await Ok("count", "--data", Dir, "--table", "cli", "--where", "number >= 15")).Output.Trim());
+        Assert.Equal("3", (await Ok("count", "--data", Dir, "--table", "cli", "--where", "process = 'A' and number < 3")).Output.Trim());
+    }
+
+    [Fact]
+    public async Task Head_PrintsTheFirstRows()
+    {
+        var rows = Cells((await Ok("head", "--data", Dir, "--table", "cli", "-n", "3")).Output);
+        Assert.Equal(new[] { "1", "2", "3" }, rows.Select(r => r[0]));
+        Assert.Equal(new[] { "A", "A", "A" }, rows.Select(r => r[2]));
+        Assert.Equal(new[] { "0", "1", "2" }, rows.Select(r => r[3]));
+    }
+
+    [Fact]
+    public async Task Select_FiltersOrdersAndPages()
+    {
+        var run = await Ok("select", "--data", Dir, "--table", "cli", "--where", "process = 'B' and number != 19",
+            "--columns", "number,process", "--order-by", "number desc", "--limit", "3", "--offset", "1");
+        Assert.Equal(new[] { new[] { "17", "B" }, ["16", "B"], ["15", "B"] }, Cells(run.Output));
+    }
+
+    [Fact]
+    public async Task UnknownTable_ExitsWith2_AndSaysSo_WithoutCreatingAFile()
+    {
+        foreach (var command in new[] { "count", "head", "select" })
+        {
+            var run = await DoctableCli.RunAsync([command, "--data", Dir, "--table", "missing"]);
+            Assert.True(run.ExitCode == 2, run.ToString());
+            Assert.Contains("Table 'missing' does not exist", run.Error);
+        }
+        Assert.False(File.Exists(data.Store.TablePath("missing")));
+    }
+
+    [Fact]
+    public async Task BadFilter_ExitsWith2_NamingTheProblem()
+    {
+        var unknown = await DoctableCli.RunAsync(["count", "--data", Dir, "--table", "cli", "--where", "numberx >= 1"]);
+        Assert.True(unknown.ExitCode == 2, unknown.ToString());
+        Assert.Contains("'numberx'", unknown.Error);
+
+        var unreadable = await DoctableCli.RunAsync(["count", "--data", Dir, "--table", "cli", "--where", "number >>= 1"]);
+        Assert.True(unreadable.ExitCode == 2, unreadable.ToString());
+        Assert.Contains("Cannot read the filter term", unreadable.Error);
+    }
+
+    [Fact]
+    public async Task Produce_InsertsAndPrintsTheCount_AndRefusesBadArguments()
+    {
+        await using var store = new TempStore();
+        var run = await Ok("produce", "--data", store.DataDir, "--table", "made", "--producers", "3", "--rows", "50", "--chunk", "7", "--name", "w");
+        Assert.Contains("produced 150 rows", run.Output);
+        Assert.Contains("now holds 150 rows", run.Output);
+        Assert.Equal(150L, store.Query("made", "SELECT COUNT(DISTINCT process || '/' || number) FROM made WHERE process IN ('w0', 'w1', 'w2') AND number BETWEEN 0 AND 49")[0][0]);
+
+        var bad = await DoctableCli.RunAsync(["produce", "--data", store.DataDir, "--table", "made", "--producers", "0", "--rows", "5"]);
+        Assert.True(bad.ExitCode == 2, bad.ToString());
+        Assert.Contains("--producers", bad.Error);
+        var illegal = await DoctableCli.RunAsync(["produce", "--data", store.DataDir, "--table", "x; drop", "--rows", "5"]);
+        Assert.True(illegal.ExitCode == 2, illegal.ToString());
+        Assert.Contains("Illegal table name", illegal.Error);
+    }
+}

@@ -1,0 +1,188 @@
+using DocTable.Orleans.Client.Cli;
+using DocTable.Orleans.Tests.Embedded.Support;
+using Xunit;
+
+namespace DocTable.Orleans.Tests.Embedded;
+
+/// <summary>The queue inserter flushes on size, timer, FlushAsync, dispose, idle deactivation and shutdown, and loses nothing.</summary>
+public sealed class QueueInserterTests
+{
+    private const string Table = "queued";
+
+    private static SimpleRow Row(int n, string process = "q") => new() { Process = process, Number = n };
+
+    private static async Task<int[]> NumbersAsync(DocTableClient client)
+        => (await client.Table<SimpleRow>(Table).SelectAsync()).Select(r => r.Number).Order().ToArray();
+
+    [Fact]
+    public async Task FullChunk_IsWrittenBeforeTheInsertReturns()
+    {
+        await using var store = new TempStore();
+        var client = store.Start();
+        var db = client.Table<SimpleRow>(Table);
+        await using var inserter = db.GetQueueInserter(chunkSize: 3);
+
+        await inserter.InsertAsync(Row(0));
+        await inserter.InsertAsync(Row(1));
+        Assert.Equal(0, await db.CountAsync());
+        Assert.Equal(2, await inserter.GetPendingAsync());
+
+        await inserter.InsertAsync(Row(2));
+        Assert.Equal(3, await db.CountAsync());
+        Assert.Equal(0, await inserter.GetPendingAsync());
+
+        await inserter.InsertManyAsync([Row(3), Row(4), Row(5), Row(6)]);
+        Assert.Equal(6, await db.CountAsync());
+        Assert.Equal(1, await inserter.GetPendingAsync());
+    }
+
+    [Fact]
+    public async Task FlushInterval_WritesWaitingRowsWithoutAnyFurtherCall()
+    {
+        await using var store = new TempStore();
+        var client = store.Start();
+        var db = client.Table<SimpleRow>(Table);
+        var inserter = db.GetQueueInserter(chunkSize: 1000, flushInterval: TimeSpan.FromMilliseconds(100));
+        for (var i = 0; i < 5; i++) await inserter.InsertAsync(Row(i));
+
+        await Wait.UntilAsync(async () => await db.CountAsync() == 5, "the timer flushed the 5 rows");
+        Assert.Equal(new[] { 0, 1, 2, 3, 4 }, await NumbersAsync(client));
+        Assert.Equal(0, await inserter.GetPendingAsync());
+    }
+
+    [Fact]
+    public async Task FlushAsync_WritesEverythingAndReturnsTheCount()
+    {
+        await using var store = new TempStore();
+        var client = store.Start();
+        var db = client.Table<SimpleRow>(Table);
+        var inserter = db.GetQueueInserter(chunkSize: 100);
+        Assert.Equal(0, await inserter.FlushAsync());
+        for (var i = 0; i < 7; i++) await inserter.InsertAsync(Row(i));
+        Assert.Equal(0, await db.CountAsync());
+
+        Assert.Equal(7, await inserter.FlushAsync());
+        Assert.Equal(7, await db.CountAsync());
+        Assert.Equal(0, await inserter.FlushAsync());
+    }
+
+    [Fact]
+    public async Task DisposeAsync_Flushes()
+    {
+        await using var store = new TempStore();
+        var client = store.Start();
+        await using (var inserter = client.Table<SimpleRow>(Table).GetQueueInserter(chunkSize: 100))
+        {
+            for (var i = 0; i < 7; i++) await inserter.InsertAsync(Row(i));
+        }
+        Assert.Equal(new[] { 0, 1, 2, 3, 4, 5, 6 }, await NumbersAsync(client));
+    }
+
+    [Fact]
+    public async Task IdleDeactivation_Flushes_AndTheSameHandleKeepsWorkingAfterwards()
+    {
+        await using var store = new TempStore();
+        var client = store.Start(o =>
+        {
+            o.Runtime.IdleTimeout = TimeSpan.FromMilliseconds(1500);
+            o.Runtime.CollectionInterval = TimeSpan.FromMilliseconds(100);
+        });
+        var db = client.Table<SimpleRow>(Table);
+        var inserter = db.GetQueueInserter(chunkSize: 100, flushInterval: TimeSpan.FromHours(1));
+        for (var i = 0; i < 4; i++) await inserter.InsertAsync(Row(i));
+        Assert.Equal(0, await db.CountAsync());
+
+        // Neither the chunk size nor the hour-long interval is reached: only idle deactivation flushes.
+        // The inserter's timer ticks every second, more often than the idle timeout: ticks must not
+        // count as activity, or the grain would never go idle.
+        await Wait.UntilAsync(async () => await db.CountAsync() == 4, "idle deactivation flushed the 4 rows");
+
+        for (var i = 4; i < 6; i++) await inserter.InsertAsync(Row(i));
+        Assert.Equal(2, await inserter.FlushAsync());
+        Assert.Equal(new[] { 0, 1, 2, 3, 4, 5 }, await NumbersAsync(client));
+    }
+
+    [Fact]
+    public async Task ExplicitDeactivateIdle_Flushes()
+    {
+        await using var store = new TempStore();
+        var client = store.Start();
+        var inserter = client.Table<SimpleRow>(Table).GetQueueInserter(chunkSize: 100);
+        for (var i = 0; i < 3; i++) await inserter.InsertAsync(Row(i));
+
+        Assert.True(await client.Silo!.Runtime.DeactivateIdleAsync(TimeSpan.Zero) >= 1);
+
+        Assert.Equal(new[] { 0, 1, 2 }, await NumbersAsync(client));
+    }
+
+    [Fact]
+    public async Task SiloShutdownWithBufferedRows_FlushesThemToTheFile()
+    {
+        await using var store = new TempStore();
+        var first = store.Start();
+        var inserter = first.Table<SimpleRow>(Table).GetQueueInserter(chunkSize: 100);
+        for (var i = 0; i < 6; i++) await inserter.InsertAsync(Row(i));
+        Assert.Equal(6, await inserter.GetPendingAsync());
+
+        await first.DisposeAsync();
+
+        Assert.Equal(6L, store.Query(Table, $"SELECT COUNT(*) FROM {Table}")[0][0]);
+        var reopened = store.Start();
+        Assert.Equal(new[] { 0, 1, 2, 3, 4, 5 }, await NumbersAsync(reopened));
+    }
+
+    [Fact]
+    public async Task Verbose_PrintsInserting2Twice_ThenInserting1_ForChunk2Over5Rows()
+    {
+        await using var store = new TempStore();
+        var output = new StringWriter();
+        var client = store.Start(o => o.VerboseOutput = output);
+        var db = client.Table<SimpleRow>(Table);
+        await using (var inserter = db.GetQueueInserter(chunkSize: 2, verbose: true))
+        {
+            for (var i = 0; i < 5; i++) await inserter.InsertAsync(Row(i));
+            await inserter.FlushAsync();
+        }
+
+        var lines = output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Assert.Equal(["Inserting 2 records.", "Inserting 2 records.", "Inserting 1 records."], lines);
+        Assert.Equal(new[] { 0, 1, 2, 3, 4 }, await NumbersAsync(client));
+    }
+
+    [Fact]
+    public async Task ManyProducersWithTheirOwnInserters_LoseNothing()
+    {
+        const int producers = 6, perProducer = 1_003;
+        await using var store = new TempStore();
+        var client = store.Start();
+        await client.Distribute(producers).MapChunkAsync(Enumerable.Range(0, producers).ToArray(), async (chunk, producer, ct) =>
+        {
+            await using var inserter = producer.Table<SimpleRow>(Table).GetQueueInserter(chunkSize: 7, flushInterval: TimeSpan.FromMilliseconds(20));
+            for (var i = 0; i < perProducer; i++) await inserter.InsertAsync(Row(i, "p" + chunk[0]), ct);
+        }).WaitAsync(TimeSpan.FromMinutes(1));
+
+        var rows = await client.Table<SimpleRow>(Table).SelectAsync();
+        Assert.Equal(producers * perProducer, rows.Count);
+        Assert.Equal(rows.Count, rows.Select(r => (r.Process, r.Number)).Distinct().Count());
+        Assert.All(rows, r => Assert.InRange(r.Number, 0, perProducer - 1));
+    }
+
+    [Fact]
+    public async Task ATimedFlushTheTableRejects_IsReportedToTheNextCall_AndTheInserterGoesOn()
+    {
+        await using var store = new TempStore();
+        var client = store.Start();
+        var db = client.Table<KeyedRow>("keyed");
+        await db.InsertAsync(new KeyedRow { Key = "taken" });
+        var inserter = db.GetQueueInserter(chunkSize: 100, flushInterval: TimeSpan.FromMilliseconds(50));
+        await inserter.InsertAsync(new KeyedRow { Key = "fresh" });
+        await inserter.InsertAsync(new KeyedRow { Key = "taken" });
+
+        await Wait.UntilAsync(async () => await inserter.GetPendingAsync() == 0, "the timer tried to flush");
+        await Assert.ThrowsAsync<ConstraintViolationException>(() => inserter.FlushAsync());
+
+        await inserter.InsertAsync(new KeyedRow { Key = "later" });
+        Assert.Equal(1, await inserter.FlushAsync());
+        Assert.Equal(new[] { "later", "taken" }, (await db.SelectAsync()).Select(r => r.Key).Order());
+    }
+}

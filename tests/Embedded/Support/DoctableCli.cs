@@ -1,0 +1,53 @@
+using Xunit;
+
+using System.Diagnostics;
+
+namespace DocTable.Orleans.Tests.Embedded.Support;
+
+/// <summary>What a <c>doctable</c> process printed and how it ended.</summary>
+public sealed record CliRun(int ExitCode, string Output, string Error)
+{
+    /// <summary>Standard output and error together, for messages.</summary>
+    public override string ToString() => $"exit {ExitCode}\n--- stdout\n{Output}\n--- stderr\n{Error}";
+}
+
+/// <summary>
+/// Runs the built <c>doctable</c> CLI as a real OS process: <c>dotnet doctable.dll …</c>, from the copy
+/// next to the test assembly (the tests reference src/Client, so the build puts it there).
+/// </summary>
+public static class DoctableCli
+{
+    /// <summary>Path of the built CLI.</summary>
+    public static string DllPath => Path.Combine(AppContext.BaseDirectory, "doctable.dll");
+
+    /// <summary>Starts <c>doctable</c> with <paramref name="args"/>; the returned task ends with the process.</summary>
+    public static async Task<CliRun> RunAsync(IEnumerable<string> args, TimeSpan? timeout = null)
+    {
+        Assert.True(File.Exists(DllPath), $"{DllPath} is missing: build the solution first.");
+        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = AppContext.BaseDirectory,
+        };
+        start.ArgumentList.Add(DllPath);
+        foreach (var arg in args) start.ArgumentList.Add(arg);
+        start.Environment["NO_COLOR"] = "1";
+        start.Environment["COLUMNS"] = "160";
+
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("could not start dotnet");
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        try
+        {
+            await process.WaitForExitAsync().WaitAsync(timeout ?? TimeSpan.FromMinutes(2));
+        }
+        catch (TimeoutException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"doctable {string.Join(' ', args)} did not finish in time.");
+        }
+        return new CliRun(process.ExitCode, await output, await error);
+    }
+}

@@ -1,0 +1,73 @@
+namespace DocTable.Orleans.Tests.Embedded.Support;
+
+/// <summary>Implements <see cref="IProbeGrain"/>: every turn enters, awaits, and exits, recording overlaps.</summary>
+public sealed class ProbeGrain : Grain, IProbeGrain
+{
+    private ProbeStats _stats = null!;
+    private IDisposable? _timer;
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        _stats = ProbeStats.For(GetPrimaryKeyString());
+        _stats.Activated();
+        _stats.Context = Context;
+        return Task.CompletedTask;
+    }
+
+    public async Task<int> WorkAsync(int sequence, int delayMs = 0, CancellationToken cancellationToken = default)
+    {
+        _stats.Enter();
+        try
+        {
+            _stats.Order.Enqueue(sequence);
+            await Task.Yield();
+            if (delayMs > 0) await Task.Delay(delayMs, cancellationToken);
+            await Task.Yield();
+            return sequence;
+        }
+        finally
+        {
+            _stats.Exit();
+        }
+    }
+
+    public Task StartTimerAsync(TimeSpan period, CancellationToken cancellationToken = default)
+    {
+        _timer?.Dispose();
+        _timer = RegisterTimer(async _ =>
+        {
+            _stats.Enter();
+            try
+            {
+                _stats.Tick();
+                await Task.Yield();
+                await Task.Delay(1, CancellationToken.None);
+            }
+            finally
+            {
+                _stats.Exit();
+            }
+        }, period, period);
+        return Task.CompletedTask;
+    }
+
+    public async Task BlockAsync(CancellationToken cancellationToken = default)
+    {
+        _stats.Enter();
+        try
+        {
+            _stats.Blocked.TrySetResult();
+            await _stats.Gate.Task;
+        }
+        finally
+        {
+            _stats.Exit();
+        }
+    }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        _stats.Deactivations.Enqueue(reason);
+        return Task.CompletedTask;
+    }
+}
