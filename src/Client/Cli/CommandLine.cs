@@ -37,9 +37,9 @@ public static class CommandLine
             CountCommand(),
             SelectCommand(),
             ProduceCommand.Create(),
-            ExportCommand.Create(Data, Table, Where),
-            ImportCommand.Create(Data, Table),
-            CleanCommand.Create(Data, Table),
+            ExportCommand.Create(Data, Table, Where).With(Broker),
+            ImportCommand.Create(Data, Table).With(Broker),
+            CleanCommand.Create(Data, Table).With(Broker),
             BenchCommand.Build(),
             SiloCommand.Create(),
             FleetCommand.CreateWorker(),
@@ -111,6 +111,18 @@ public static class CommandLine
         return command;
     }
 
+    /// <summary>A client of the cluster behind <c>--broker</c>, or else of an embedded silo over <c>--data</c>.</summary>
+    internal static async Task<DocTableClient> OpenClientAsync(ParseResult parse)
+        => parse.GetResult(Broker) is not null && parse.GetValue(Broker) is { } broker
+            ? await DocTableClient.ConnectAsync(broker)
+            : DocTableClient.StartEmbedded(DataDirectory(parse));
+
+    private static Command With(this Command command, Option option)
+    {
+        command.Options.Add(option);
+        return command;
+    }
+
     /// <summary>The data directory the options name (default "data").</summary>
     internal static string DataDirectory(ParseResult parse) => parse.GetValue(Data) ?? "data";
 
@@ -122,9 +134,7 @@ public static class CommandLine
     {
         try
         {
-            await using var client = parse.GetValue(Broker) is { } broker
-                ? await DocTableClient.ConnectAsync(broker)
-                : DocTableClient.StartEmbedded(DataDirectory(parse));
+            await using var client = await OpenClientAsync(parse);
             var grain = client.GrainFactory.GetGrain<ITableGrain>(parse.GetValue(Table)!);
             await grain.OpenAsync(null);
             await action(grain);

@@ -28,7 +28,7 @@ internal static class ImportCommand
                 var name = Identifier.Validate(parse.GetValue(table), "table");
                 var path = parse.GetValue(file)!;
                 if (!File.Exists(path)) throw new DocTableException($"The file {path} does not exist.");
-                await using var client = DocTableClient.StartEmbedded(CommandLine.DataDirectory(parse));
+                await using var client = await CommandLine.OpenClientAsync(parse);
                 var grain = client.GrainFactory.GetGrain<ITableGrain>(name);
                 var (schema, create) = await SchemaAsync(grain, parse.GetValue(schemaFile) ?? path + ".schema.json", ct);
                 var source = ImportSource.Open(path, parse.GetValue(format)!, schema);
