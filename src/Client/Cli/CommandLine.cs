@@ -112,10 +112,21 @@ public static class CommandLine
     }
 
     /// <summary>A client of the cluster behind <c>--broker</c>, or else of an embedded silo over <c>--data</c>.</summary>
+    /// <remarks>
+    /// Without either option, <c>DOCTABLE__BROKER</c> in the environment selects a cluster; credentials
+    /// may come from <c>DOCTABLE__USER</c> and <c>DOCTABLE__PASSWORD</c> instead of the URI.
+    /// </remarks>
     internal static async Task<DocTableClient> OpenClientAsync(ParseResult parse)
-        => parse.GetResult(Broker) is not null && parse.GetValue(Broker) is { } broker
-            ? await DocTableClient.ConnectAsync(broker)
-            : DocTableClient.StartEmbedded(DataDirectory(parse));
+    {
+        var broker = parse.GetResult(Broker) is not null ? parse.GetValue(Broker) : null;
+        if (broker is null && parse.GetResult(Data) is null) broker = Environment.GetEnvironmentVariable("DOCTABLE__BROKER");
+        if (string.IsNullOrEmpty(broker)) return DocTableClient.StartEmbedded(DataDirectory(parse));
+        return await DocTableClient.ConnectAsync(broker, new ClusterClientOptions
+        {
+            User = Environment.GetEnvironmentVariable("DOCTABLE__USER"),
+            Password = Environment.GetEnvironmentVariable("DOCTABLE__PASSWORD"),
+        });
+    }
 
     private static Command With(this Command command, Option option)
     {
