@@ -1,8 +1,18 @@
 #!/usr/bin/env bash
 # The whole test suite, as the README gives it: installs RabbitMQ if missing (the cluster tests start
-# their own private brokers with scripts/broker.sh), builds warning-free, runs every test.
+# their own private brokers with scripts/broker.sh), builds warning-free, runs every test and ends
+# with one "N passed, N failed" line over all test assemblies.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/broker.sh ensure-installed
 dotnet build DocTable.Orleans.sln -c Release --nologo -v quiet
-dotnet test DocTable.Orleans.sln -c Release --no-build --nologo --logger "console;verbosity=normal" "$@"
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+set +e
+dotnet test DocTable.Orleans.sln -c Release --no-build --nologo --logger "console;verbosity=normal" "$@" 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+passed=$(awk '$1 == "Passed:" { s += $2 } END { print s + 0 }' "$log")
+failed=$(awk '$1 == "Failed:" { s += $2 } END { print s + 0 }' "$log")
+echo "$passed passed, $failed failed"
+exit "$status"
