@@ -44,7 +44,9 @@ public sealed class ClusterScenario(int k) : Scenario(k, "FULL")
         await using var broker = await BenchBroker.StartAsync(cancellationToken);
         var data = Directory.CreateDirectory(Path.Combine(context.WorkDirectory, "silo")).FullName;
         await using var silo = await SiloProcess.StartAsync(broker.Uri, data, cancellationToken);
-        await using var client = await DocTableClient.ConnectAsync(broker.Uri, cancellationToken: cancellationToken);
+        // The final count queues behind every batch the producers published: allow it the whole drain.
+        var options = new ClusterClientOptions { CallTimeout = TimeSpan.FromMinutes(10) };
+        await using var client = await DocTableClient.ConnectAsync(broker.Uri, options, cancellationToken);
         var table = client.Table<SimpleRow>(BenchTable.Name);
         await table.OpenAsync(cancellationToken);
 
