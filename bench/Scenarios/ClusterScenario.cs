@@ -1,8 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Text.Json;
 using DocTable.Orleans.Bench.Measure;
-using DocTable.Orleans.Bench.Report;
 using DocTable.Orleans.Bench.Runner;
 using DocTable.Orleans.Client.Cli;
 
@@ -52,54 +50,37 @@ public sealed class ClusterScenario(int k) : Scenario(k, "FULL")
 
         var quota = context.RowLimit is { } limit ? (limit + K - 1) / K : (long?)null;
         var run = Guid.NewGuid().ToString("N")[..8];
-        var children = new List<ChildProcess>();
-        try
+        var c = CultureInfo.InvariantCulture;
+        await using var fleet = ChildFleet.Start(K, i =>
         {
-            var c = CultureInfo.InvariantCulture;
-            for (var i = 0; i < K; i++)
-            {
-                List<string> args = [ClusterProducerChild.Mode, "--broker", broker.Uri, "--producer-id", $"{run}-{i}",
-                    "--process", BenchTable.ProcessName(i), "--seconds", context.Duration.TotalSeconds.ToString(c)];
-                if (quota is { } q) args.AddRange(["--rows", q.ToString(c)]);
-                children.Add(ChildProcess.Start(args));
-            }
-            foreach (var child in children) await child.ExpectLineAsync(DocTableWayChild.Ready, cancellationToken);
+            List<string> args = [ClusterProducerChild.Mode, "--broker", broker.Uri, "--producer-id", $"{run}-{i}",
+                "--process", BenchTable.ProcessName(i), "--seconds", context.Duration.TotalSeconds.ToString(c)];
+            if (quota is { } q) args.AddRange(["--rows", q.ToString(c)]);
+            return args;
+        });
+        await fleet.ReadyAsync(cancellationToken);
 
-            var siloCpu = ProcessStats.CpuSeconds(silo.Id);
-            var brokerCpu = ProcessStats.CpuSeconds(broker.Pid);
-            var started = Stopwatch.GetTimestamp();
-            foreach (var child in children) await child.SendLineAsync(DocTableWayChild.Go);
-            var reports = new List<ChildReport>();
-            foreach (var child in children)
-            {
-                var line = await child.ReadResultAsync(cancellationToken);
-                reports.Add(JsonSerializer.Deserialize(line, BenchJsonContext.Default.ChildReport)
-                            ?? throw new InvalidDataException("An S4 producer sent an empty report."));
-            }
-            var confirmedAfter = Stopwatch.GetElapsedTime(started).TotalSeconds;
-            // Answered by the owner after every batch queued before it is committed: the rows are stored.
-            var counted = await table.CountAsync(cancellationToken: cancellationToken);
-            var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
-            siloCpu = ProcessStats.CpuSeconds(silo.Id) - siloCpu;
-            brokerCpu = ProcessStats.CpuSeconds(broker.Pid) - brokerCpu;
+        var siloCpu = ProcessStats.CpuSeconds(silo.Id);
+        var brokerCpu = ProcessStats.CpuSeconds(broker.Pid);
+        var started = Stopwatch.GetTimestamp();
+        var reports = await fleet.GoAndCollectAsync(Id, cancellationToken);
+        var confirmedAfter = Stopwatch.GetElapsedTime(started).TotalSeconds;
+        // Answered by the owner after every batch queued before it is committed: the rows are stored.
+        var counted = await table.CountAsync(cancellationToken: cancellationToken);
+        var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+        siloCpu = ProcessStats.CpuSeconds(silo.Id) - siloCpu;
+        brokerCpu = ProcessStats.CpuSeconds(broker.Pid) - brokerCpu;
 
-            var latency = new LatencyHistogram();
-            foreach (var r in reports) latency.Add(LatencyHistogram.FromCounts(r.LatencyCounts));
-            var rows = reports.Sum(r => r.Rows);
-            var producerCpu = reports.Sum(r => r.CpuSeconds);
-            var error = reports.FirstOrDefault(r => r.Error is not null)?.Error;
-            double PerRow(double cpuSeconds) => rows > 0 ? Math.Round(cpuSeconds * 1e6 / rows, 2) : 0;
-            var siloRss = ProcessStats.PeakRssMb(silo.Id);
-            var note = string.Create(c,
-                $"silo peak RSS {siloRss:0} MB, producers max {reports.Max(r => r.PeakRssMb):0} MB, broker {ProcessStats.PeakRssMb(broker.Pid):0} MB; " +
-                $"CPU µs/row: silo {PerRow(siloCpu):0.0}, producers {PerRow(producerCpu):0.0}, broker {PerRow(brokerCpu):0.0}; " +
-                $"confirmed after {confirmedAfter:0.00} s, stored and counted after {seconds:0.00} s");
-            return new RunResult(rows, seconds, counted, latency.Compact(), siloRss, error,
-                CpuUsPerRow: PerRow(siloCpu + producerCpu + brokerCpu), Note: note);
-        }
-        finally
-        {
-            foreach (var child in children) await child.DisposeAsync();
-        }
+        var rows = reports.Sum(r => r.Rows);
+        var producerCpu = reports.Sum(r => r.CpuSeconds);
+        var error = reports.FirstOrDefault(r => r.Error is not null)?.Error;
+        var siloRss = ProcessStats.PeakRssMb(silo.Id);
+        var note = string.Create(c,
+            $"silo peak RSS {siloRss:0} MB, producers max {reports.Max(r => r.PeakRssMb):0} MB, broker {ProcessStats.PeakRssMb(broker.Pid):0} MB; " +
+            $"CPU µs/row: silo {ChildFleet.PerRow(siloCpu, rows):0.0}, producers {ChildFleet.PerRow(producerCpu, rows):0.0}, broker {ChildFleet.PerRow(brokerCpu, rows):0.0}; " +
+            $"silo busy {siloCpu / seconds:P0} of one core, broker {brokerCpu / seconds:P0}; " +
+            $"confirmed after {confirmedAfter:0.00} s, stored and counted after {seconds:0.00} s");
+        return new RunResult(rows, seconds, counted, ChildFleet.MergedLatency(reports), siloRss, error,
+            CpuUsPerRow: ChildFleet.PerRow(siloCpu + producerCpu + brokerCpu, rows), Note: note);
     }
 }
