@@ -24,6 +24,7 @@ public static class BenchProgram
         try
         {
             if (args.Length > 0 && args[0] == DocTableWayChild.Mode) return DocTableWayChild.Run(new ArgReader(args[1..]));
+            if (args.Length > 0 && args[0] == ClusterProducerChild.Mode) return await ClusterProducerChild.RunAsync(new ArgReader(args[1..]), cancellationToken);
             if (args.Length > 0 && args[0] == ScenarioRunner.RunOneMode) return await ScenarioRunner.RunOneAsync(new ArgReader(args[1..]), cancellationToken);
             if (args.Contains("--help") || args.Contains("-h"))
             {

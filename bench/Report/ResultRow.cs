@@ -65,8 +65,12 @@ public sealed record ResultRow(
             MedianOrNull(runs.Select(r => r.CpuUsPerRow)),
             MedianOrNull(runs.Select(r => r.AllocBytesPerRow)),
             scenario.Description,
-            failure);
+            failure ?? MedianRun(runs).Note);
     }
+
+    /// <summary>The run whose rows/s is the median (the lower middle one for an even count).</summary>
+    private static RunResult MedianRun(IReadOnlyList<RunResult> runs)
+        => runs.OrderBy(r => r.RowsPerSecond).ElementAt((runs.Count - 1) / 2);
 
     private static double? MedianOrNull(IEnumerable<double?> values, int digits = 2)
     {

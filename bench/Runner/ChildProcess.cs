@@ -80,7 +80,7 @@ public sealed class ChildProcess : IAsyncDisposable
     }
 
     /// <summary>The dotnet host: the one running this build, or <c>dotnet</c> on the PATH.</summary>
-    private static string DotnetHost()
+    public static string DotnetHost()
     {
         if (Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host)) return host;
         if (Environment.ProcessPath is { } self && Path.GetFileNameWithoutExtension(self) == "dotnet") return self;

@@ -1,8 +1,4 @@
 using System.Diagnostics;
-using System.Text.Json;
-using DocTable.Orleans.Bench.Measure;
-using DocTable.Orleans.Bench.Report;
-using DocTable.Orleans.Bench.Runner;
 
 namespace DocTable.Orleans.Bench.Scenarios;
 
@@ -34,40 +30,24 @@ public sealed class DocTableWayScenario(int k) : Scenario(k, "DELETE journal")
             BenchTable.Execute(connection, "PRAGMA journal_mode = DELETE");
 
         var quota = context.RowLimit is { } limit ? (limit + K - 1) / K : (long?)null;
-        var children = new List<ChildProcess>();
-        try
+        var c = System.Globalization.CultureInfo.InvariantCulture;
+        await using var fleet = ChildFleet.Start(K, i =>
         {
-            for (var i = 0; i < K; i++)
-            {
-                List<string> args = [DocTableWayChild.Mode, "--db", path, "--process", BenchTable.ProcessName(i),
-                    "--seconds", context.Duration.TotalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture)];
-                if (quota is { } q) args.AddRange(["--rows", q.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
-                children.Add(ChildProcess.Start(args));
-            }
-            foreach (var child in children) await child.ExpectLineAsync(DocTableWayChild.Ready, cancellationToken);
+            List<string> args = [DocTableWayChild.Mode, "--db", path, "--process", BenchTable.ProcessName(i),
+                "--seconds", context.Duration.TotalSeconds.ToString(c)];
+            if (quota is { } q) args.AddRange(["--rows", q.ToString(c)]);
+            return args;
+        });
+        await fleet.ReadyAsync(cancellationToken);
 
-            var started = Stopwatch.GetTimestamp();
-            foreach (var child in children) await child.SendLineAsync(DocTableWayChild.Go);
-            var reports = new List<ChildReport>();
-            foreach (var child in children)
-            {
-                var line = await child.ReadResultAsync(cancellationToken);
-                reports.Add(JsonSerializer.Deserialize(line, BenchJsonContext.Default.ChildReport)
-                            ?? throw new InvalidDataException("An S1 child sent an empty report."));
-            }
-            var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+        var started = Stopwatch.GetTimestamp();
+        var reports = await fleet.GoAndCollectAsync(Id, cancellationToken);
+        var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
 
-            var latency = new LatencyHistogram();
-            foreach (var r in reports) latency.Add(LatencyHistogram.FromCounts(r.LatencyCounts));
-            var rows = reports.Sum(r => r.Rows);
-            var error = reports.FirstOrDefault(r => r.Error is not null)?.Error;
-            var cpuUs = rows > 0 ? Math.Round(reports.Sum(r => r.CpuSeconds) * 1e6 / rows, 2) : 0;
-            return new RunResult(rows, seconds, BenchTable.Count(path), latency.Compact(), reports.Max(r => r.PeakRssMb), error, CpuUsPerRow: cpuUs);
-        }
-        finally
-        {
-            foreach (var child in children) await child.DisposeAsync();
-        }
+        var rows = reports.Sum(r => r.Rows);
+        var error = reports.FirstOrDefault(r => r.Error is not null)?.Error;
+        return new RunResult(rows, seconds, BenchTable.Count(path), ChildFleet.MergedLatency(reports), reports.Max(r => r.PeakRssMb), error,
+            CpuUsPerRow: ChildFleet.PerRow(reports.Sum(r => r.CpuSeconds), rows));
     }
 }
 

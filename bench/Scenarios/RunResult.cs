@@ -12,8 +12,9 @@ namespace DocTable.Orleans.Bench.Scenarios;
 /// <param name="Error">Why the run failed, if it did.</param>
 /// <param name="CpuUsPerRow">CPU microseconds per row, summed over the processes involved.</param>
 /// <param name="AllocBytesPerRow">Managed bytes allocated per row in the measuring process (null where not measured).</param>
+/// <param name="Note">What else the run measured (e.g. S4's per-process RSS and CPU), shown in the report's note.</param>
 public sealed record RunResult(long Rows, double Seconds, long Counted, long[] LatencyCounts, double PeakRssMb, string? Error = null,
-    double? CpuUsPerRow = null, double? AllocBytesPerRow = null)
+    double? CpuUsPerRow = null, double? AllocBytesPerRow = null, string? Note = null)
 {
     /// <summary>True when the run finished and the table holds exactly the rows reported.</summary>
     public bool CountOk => Error is null && Counted == Rows;

@@ -90,15 +90,33 @@ public sealed class HarnessTests : IDisposable
     }
 
     [Fact]
-    public void TheClusterScenarioIsListedAsNotRun()
+    public void AScenarioThatCannotRunIsListedAsNotRun()
     {
         var s4 = ScenarioCatalog.Full().Where(s => s.Id == "S4").ToList();
         Assert.Equal([1, 5], s4.Select(s => s.K));
+        Assert.DoesNotContain(ScenarioCatalog.Quick(), s => s.Id == "S4");
 
         var row = ResultRow.From(s4[1], [], ceilingRowsPerS: 1000);
         Assert.Equal(ResultRow.NotRun, row.Status);
         Assert.Null(row.CountOk);
-        Assert.Contains("| S4 | 5 | FULL | not run (cluster mode not available) |", MarkdownTable.Render(Report([row])));
+        Assert.Contains("| S4 | 5 | FULL | not run (", MarkdownTable.Render(Report([row])));
+    }
+
+    [Fact]
+    [Trait("Category", "Cluster")]
+    public async Task TheClusterScenarioStoresExactlyTheRowsItsProducerProcessesHadConfirmed()
+    {
+        var s4 = new ClusterScenario(2);
+        Assert.Null(s4.NotRunReason); // RabbitMQ is part of this project's test environment (scripts/broker.sh ensure-installed)
+        var settings = new BenchSettings { Duration = TimeSpan.FromSeconds(0.3), Repeats = 1, WorkRoot = _root, Isolated = false };
+        var result = await new ScenarioRunner(settings, TextWriter.Null).RunOnceAsync(s4, CancellationToken.None);
+
+        Assert.True(result.CountOk, result.Error ?? $"count {result.Counted} vs {result.Rows}");
+        Assert.True(result.Rows > 0);
+        Assert.Equal(0, result.Rows % ClusterProducerChild.ChunkRows); // only whole confirmed batches are reported
+        Assert.True(LatencyHistogram.FromCounts(result.LatencyCounts).Total >= result.Rows / ClusterProducerChild.ChunkRows);
+        Assert.True(result.PeakRssMb > 0);
+        Assert.Contains("producers max", result.Note);
     }
 
     [Fact]

@@ -20,7 +20,7 @@ internal static class SiloCommand
         };
         command.SetAction(async (parse, ct) =>
         {
-            var builder = Host.CreateApplicationBuilder();
+            var builder = ClusterSiloHost.CreateBuilder();
             var settings = new Dictionary<string, string?>();
             void Set(string key, string? value) { if (value is not null) settings[$"{ClusterSiloOptions.Section}:{key}"] = value; }
             Set(nameof(ClusterSiloOptions.Broker), parse.GetValue(broker));

@@ -21,6 +21,19 @@ public static class ClusterSiloHost
         ["--password"] = "DocTable:Password",
     };
 
+    /// <summary>
+    /// A host builder for a silo: <see cref="Host.CreateApplicationBuilder(string[])"/> with its defaults,
+    /// except that configuration files are read once and not watched. The watcher covers the whole
+    /// content root (the current folder) recursively, so with the data directory below it (the default
+    /// <c>./data</c>) every SQLite/WAL write woke it: ~7 % of the silo's CPU while ingesting.
+    /// </summary>
+    public static HostApplicationBuilder CreateBuilder(string[]? args = null)
+    {
+        var configuration = new ConfigurationManager();
+        configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["hostBuilder:reloadConfigOnChange"] = "false" });
+        return Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, Configuration = configuration });
+    }
+
     /// <summary>Adds a cluster silo, configured from the <c>DocTable</c> section, to <paramref name="builder"/>.</summary>
     public static IHostApplicationBuilder AddDocTableSilo(this IHostApplicationBuilder builder)
     {
