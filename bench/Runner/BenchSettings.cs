@@ -38,7 +38,7 @@ public sealed record BenchSettings
             "soak" => [ScenarioCatalog.Soak()],
             _ => ScenarioCatalog.Full(),
         };
-        return Only.Count == 0 ? plan : plan.Where(s => Only.Contains(s.Id)).ToList();
+        return Only.Count == 0 ? plan : plan.Where(s => Only.Contains(s.Id.ToUpperInvariant())).ToList();
     }
 
     /// <summary>Usage text.</summary>

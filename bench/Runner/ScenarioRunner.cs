@@ -30,7 +30,7 @@ public sealed class ScenarioRunner(BenchSettings settings, TextWriter progress)
                     $"[{repeat}/{settings.Repeats}] {scenario}: {result.RowsPerSecond:N0} rows/s, {result.Rows:N0} rows in {result.Seconds:0.00} s, count {(result.CountOk ? "ok" : "FAILED " + (result.Error ?? $"{result.Counted} ≠ {result.Rows}"))}"));
             }
         }
-        var ceiling = runnable.FirstOrDefault(s => s is CeilingScenario) is { } s0 && runs[s0].All(r => r.CountOk)
+        var ceiling = runnable.FirstOrDefault(s => s is CeilingScenario { Native: true }) is { } s0 && runs[s0].All(r => r.CountOk)
             ? ResultRow.Median(runs[s0].Select(r => r.RowsPerSecond))
             : (double?)null;
         return plan.Select(s => ResultRow.From(s, runs[s], ceiling)).ToList();

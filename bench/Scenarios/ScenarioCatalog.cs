@@ -8,7 +8,7 @@ public static class ScenarioCatalog
     /// <summary>Every scenario of the full table, S0 first (the others are reported as ratios to it).</summary>
     public static IReadOnlyList<Scenario> Full() =>
     [
-        new CeilingScenario(),
+        new CeilingScenario(), new CeilingScenario(native: false),
         new DocTableWayScenario(1), new DocTableWayScenario(5),
         new AwaitedInsertScenario(1, Durability.Full), new AwaitedInsertScenario(5, Durability.Full), new AwaitedInsertScenario(64, Durability.Full),
         new AwaitedInsertScenario(1, Durability.Normal), new AwaitedInsertScenario(5, Durability.Normal), new AwaitedInsertScenario(64, Durability.Normal),
@@ -35,11 +35,12 @@ public static class ScenarioCatalog
         return id.ToUpperInvariant() switch
         {
             "S0" => new CeilingScenario(),
+            "S0A" => new CeilingScenario(native: false),
             "S1" => new DocTableWayScenario(k),
             "S2" => new AwaitedInsertScenario(k, d),
             "S3" => new QueueInserterScenario(k, d),
             "S4" => new ClusterScenario(k),
-            _ => throw new ArgumentException($"Unknown scenario '{id}'; use S0, S1, S2, S3 or S4."),
+            _ => throw new ArgumentException($"Unknown scenario '{id}'; use S0, S0a, S1, S2, S3 or S4."),
         };
     }
 }

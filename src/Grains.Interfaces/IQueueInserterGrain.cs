@@ -18,11 +18,15 @@ public interface IQueueInserterGrain : IGrainWithStringKey
     /// <summary>Sets (or changes) the inserter's settings; flushes what waits under the old ones first.</summary>
     Task ConfigureAsync(QueueInserterOptions options, CancellationToken cancellationToken = default);
 
-    /// <summary>Adds one row (in the configured column order); flushes a full chunk before returning.</summary>
-    Task InsertRowAsync(object?[] row, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// Adds one row (in the column order of <paramref name="options"/>); flushes a full chunk before
+    /// returning. The caller's settings travel with every row (a reference, nothing is copied), so an
+    /// activation that went idle and forgot them is configured again on the spot.
+    /// </summary>
+    Task InsertRowAsync(object?[] row, QueueInserterOptions options, CancellationToken cancellationToken = default);
 
-    /// <summary>Adds rows (in the configured column order); flushes whole chunks before returning.</summary>
-    Task InsertAsync(List<object?[]> rows, CancellationToken cancellationToken = default);
+    /// <summary>Adds rows (in the column order of <paramref name="options"/>); flushes whole chunks before returning.</summary>
+    Task InsertAsync(List<object?[]> rows, QueueInserterOptions options, CancellationToken cancellationToken = default);
 
     /// <summary>Writes every waiting row and waits for the commit. Returns the number of rows written.</summary>
     Task<int> FlushAsync(CancellationToken cancellationToken = default);

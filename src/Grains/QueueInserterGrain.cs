@@ -39,9 +39,9 @@ public sealed class QueueInserterGrain(VerboseOutput output, ILogger<QueueInsert
     }
 
     /// <inheritdoc/>
-    public async Task InsertRowAsync(object?[] row, CancellationToken cancellationToken = default)
+    public async Task InsertRowAsync(object?[] row, QueueInserterOptions options, CancellationToken cancellationToken = default)
     {
-        var options = Configured();
+        if (!ReferenceEquals(options, _options)) await ConfigureAsync(options, cancellationToken);
         ThrowTimerError();
         CheckWidth(options, row);
         Add(row);
@@ -49,9 +49,9 @@ public sealed class QueueInserterGrain(VerboseOutput output, ILogger<QueueInsert
     }
 
     /// <inheritdoc/>
-    public async Task InsertAsync(List<object?[]> rows, CancellationToken cancellationToken = default)
+    public async Task InsertAsync(List<object?[]> rows, QueueInserterOptions options, CancellationToken cancellationToken = default)
     {
-        var options = Configured();
+        if (!ReferenceEquals(options, _options)) await ConfigureAsync(options, cancellationToken);
         ThrowTimerError();
         foreach (var row in rows) CheckWidth(options, row);
         foreach (var row in rows)
@@ -129,10 +129,6 @@ public sealed class QueueInserterGrain(VerboseOutput output, ILogger<QueueInsert
         if (_buffer.Count == 0) _oldestTick = Environment.TickCount64;
         _buffer.Add(row);
     }
-
-    private QueueInserterOptions Configured()
-        => _options ?? throw new NotConfiguredException(
-            $"Queue inserter {GetPrimaryKeyString()} has no settings (never configured, or deactivated since); call ConfigureAsync and retry.");
 
     private static void CheckWidth(QueueInserterOptions options, object?[] row)
     {

@@ -15,6 +15,9 @@ namespace DocTable.Orleans.Grains;
 public sealed class TableGrain : Grain, ITableGrain
 {
     private const string SchemaTable = "__doctable_schema";
+    /// <summary>The (always empty) list of files written by a batch without file columns.</summary>
+    private static readonly List<string> NoFiles = [];
+
     private const string ProducerTable = "__doctable_producers";
 
     private readonly TableStoreOptions _options;
@@ -77,8 +80,8 @@ public sealed class TableGrain : Grain, ITableGrain
         var ids = new long[batch.Count];
         long affected = 0;
         statement.SetTimestamp(StorageValue.FormatDateTime(DateTime.UtcNow));
-        var fileColumns = FileColumnPositions(statement.Definitions);
-        var batchFiles = new List<string>();
+        var fileColumns = statement.FileColumns;
+        var batchFiles = fileColumns.Length == 0 ? NoFiles : new List<string>();
         var savepoint = batch.Count > 1 || options.ProducerId is not null || fileColumns.Length > 0;
         if (savepoint) _cached!.Execute("SAVEPOINT batch");
         try
@@ -351,9 +354,6 @@ public sealed class TableGrain : Grain, ITableGrain
         }
         return result;
     }
-
-    private static int[] FileColumnPositions(ColumnDef[] definitions)
-        => [.. Enumerable.Range(0, definitions.Length).Where(i => definitions[i].Type.IsFile())];
 
     /// <summary>A copy of <paramref name="row"/> with each file column's value written to a file and replaced by its name.</summary>
     private object?[] StoreFiles(ColumnDef[] definitions, int[] fileColumns, object?[] row, List<string> written)

@@ -30,7 +30,6 @@ public class DocTableException : Exception
         "MissingFile" => new MissingFileException(message),
         "GrainCallTimeout" => new GrainCallTimeoutException(message),
         "SiloUnavailable" => new SiloUnavailableException(message),
-        "NotConfigured" => new NotConfiguredException(message),
         _ => new DocTableException(message),
     };
 }
@@ -87,8 +86,3 @@ public sealed class GrainCallTimeoutException(string message) : DocTableExceptio
 /// <summary>The silo is shutting down or stopped and takes no new calls.</summary>
 public sealed class SiloUnavailableException(string message) : DocTableException(message);
 
-/// <summary>
-/// A grain that needs settings has none: it was never configured, or it was deactivated (idle or
-/// restart) since. Configure it again and retry the call; nothing was done.
-/// </summary>
-public sealed class NotConfiguredException(string message) : DocTableException(message);

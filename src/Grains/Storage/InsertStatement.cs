@@ -22,6 +22,7 @@ internal sealed class InsertStatement : IDisposable
     {
         _connection = connection;
         Definitions = columns;
+        FileColumns = [.. Enumerable.Range(0, columns.Length).Where(i => columns[i].Type.IsFile())];
         OnConflict = onConflict;
         Columns = columns.Select(c => c.Name).ToArray();
         var stamps = schema.Columns.Where(c => c.Role is ColumnRole.Added or ColumnRole.Updated).ToArray();
@@ -45,6 +46,9 @@ internal sealed class InsertStatement : IDisposable
 
     /// <summary>The column definitions, in the order of row values.</summary>
     public ColumnDef[] Definitions { get; }
+
+    /// <summary>Positions (in <see cref="Definitions"/>) of file-backed columns; empty for most tables.</summary>
+    public int[] FileColumns { get; }
 
     /// <summary>Conflict mode.</summary>
     public OnConflict OnConflict { get; }
