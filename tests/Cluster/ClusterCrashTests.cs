@@ -22,7 +22,7 @@ public sealed class ClusterCrashTests(ClusterFixture fixture, ITestOutputHelper 
 
     [Fact]
     public Task Stopping_the_owning_silo_with_sigterm_mid_ingest_drains_and_hands_over()
-        => StopOwnerMidIngestAsync(100_000, 10_000, async (owner, table) =>
+        => StopOwnerMidIngestAsync(300_000, 10_000, async (owner, table) =>
         {
             owner.Terminate();
             Assert.Equal(0, await owner.WaitForExitAsync(TimeSpan.FromSeconds(60)));
@@ -106,7 +106,7 @@ public sealed class ClusterCrashTests(ClusterFixture fixture, ITestOutputHelper 
     [Fact]
     public async Task A_broker_restart_mid_ingest_loses_and_duplicates_nothing()
     {
-        const long rows = 100_000;
+        const long rows = 400_000; // large enough that the first commits come long before the last (the check polls the file)
         await using var broker = await Broker.StartAsync();
         using var scratch = new Scratch();
         var data = scratch.Sub("data");
