@@ -3,6 +3,7 @@ using System.Globalization;
 using DocTable.Orleans.Bench.Measure;
 using DocTable.Orleans.Bench.Runner;
 using DocTable.Orleans.Client.Cli;
+using DocTable.Orleans.Client.Tools;
 
 namespace DocTable.Orleans.Bench.Scenarios;
 
@@ -32,14 +33,14 @@ public sealed class ClusterScenario(int k) : Scenario(k, "FULL")
 
     /// <inheritdoc/>
     public override string? NotRunReason =>
-        !File.Exists(BenchBroker.ServerPath) ? "rabbitmq-server not installed"
-        : BenchBroker.FindScript() is null ? "scripts/broker.sh not found"
+        !File.Exists(PrivateBroker.ServerPath) ? "rabbitmq-server not installed"
+        : PrivateBroker.FindScript() is null ? "scripts/broker.sh not found"
         : null;
 
     /// <inheritdoc/>
     public override async Task<RunResult> RunAsync(RunContext context, CancellationToken cancellationToken)
     {
-        await using var broker = await BenchBroker.StartAsync(cancellationToken);
+        await using var broker = await PrivateBroker.StartAsync(cancellationToken);
         var data = Directory.CreateDirectory(Path.Combine(context.WorkDirectory, "silo")).FullName;
         await using var silo = await SiloProcess.StartAsync(broker.Uri, data, cancellationToken);
         // The final count queues behind every batch the producers published: allow it the whole drain.

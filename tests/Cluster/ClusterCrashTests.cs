@@ -1,4 +1,5 @@
 using DocTable.Orleans.Client.Cli;
+using DocTable.Orleans.Client.Tools;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -107,7 +108,7 @@ public sealed class ClusterCrashTests(ClusterFixture fixture, ITestOutputHelper 
     public async Task A_broker_restart_mid_ingest_loses_and_duplicates_nothing()
     {
         const long rows = 400_000; // large enough that the first commits come long before the last (the check polls the file)
-        await using var broker = await Broker.StartAsync();
+        await using var broker = await PrivateBroker.StartAsync();
         using var scratch = new Scratch();
         var data = scratch.Sub("data");
         await using var silo = await DocTableProcess.StartReadySiloAsync(broker.Uri, data, scratch.Group);

@@ -1,3 +1,4 @@
+using DocTable.Orleans.Client.Tools;
 using Xunit;
 
 namespace DocTable.Orleans.Tests.Cluster;
@@ -6,10 +7,10 @@ namespace DocTable.Orleans.Tests.Cluster;
 public sealed class ClusterFixture : IAsyncLifetime
 {
     /// <summary>The shared broker.</summary>
-    public Broker Broker { get; private set; } = null!;
+    public PrivateBroker Broker { get; private set; } = null!;
 
     /// <inheritdoc/>
-    public async Task InitializeAsync() => Broker = await Broker.StartAsync();
+    public async Task InitializeAsync() => Broker = await PrivateBroker.StartAsync();
 
     /// <inheritdoc/>
     public async Task DisposeAsync() => await Broker.DisposeAsync();

@@ -3,21 +3,22 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 
-namespace DocTable.Orleans.Bench.Runner;
+namespace DocTable.Orleans.Client.Tools;
 
 /// <summary>
-/// A private RabbitMQ broker for one S4 run: <c>scripts/broker.sh start DIR PORT</c> on a free port in
-/// a temp folder of its own; disposing runs <c>broker.sh stop</c> (by the pid file the script keeps)
-/// and removes the folder.
+/// A private RabbitMQ broker for the benchmark's cluster scenario and the cluster tests:
+/// <c>scripts/broker.sh start DIR PORT</c> on a free port in a temp folder of its own. It can be
+/// stopped and started again in place (same folder and port: durable queues survive); disposing runs
+/// <c>broker.sh stop</c> (by the pid file the script keeps) and removes the folder.
 /// </summary>
-public sealed class BenchBroker : IAsyncDisposable
+public sealed class PrivateBroker : IAsyncDisposable
 {
     /// <summary>Where broker.sh expects the RabbitMQ server (the Debian package's location).</summary>
     public const string ServerPath = "/usr/lib/rabbitmq/bin/rabbitmq-server";
 
     private readonly string _script;
 
-    private BenchBroker(string script, string directory, int port)
+    private PrivateBroker(string script, string directory, int port)
     {
         _script = script;
         Directory = directory;
@@ -53,10 +54,10 @@ public sealed class BenchBroker : IAsyncDisposable
     }
 
     /// <summary>Starts a broker on a free port; stops it again if it fails to come up.</summary>
-    public static async Task<BenchBroker> StartAsync(CancellationToken cancellationToken)
+    public static async Task<PrivateBroker> StartAsync(CancellationToken cancellationToken = default)
     {
         var script = FindScript() ?? throw new InvalidOperationException("scripts/broker.sh not found above " + AppContext.BaseDirectory);
-        var broker = new BenchBroker(script, System.IO.Directory.CreateTempSubdirectory("doctable-bench-broker-").FullName, FreePort());
+        var broker = new PrivateBroker(script, System.IO.Directory.CreateTempSubdirectory("doctable-broker-").FullName, FreePort());
         try
         {
             await broker.RunScriptAsync("start", cancellationToken);
@@ -69,12 +70,18 @@ public sealed class BenchBroker : IAsyncDisposable
         }
     }
 
+    /// <summary>Starts the broker again after <see cref="StopAsync"/>.</summary>
+    public Task RestartAsync(CancellationToken cancellationToken = default) => RunScriptAsync("start", cancellationToken);
+
+    /// <summary>Stops the broker (it keeps its folder, so <see cref="RestartAsync"/> can bring it back).</summary>
+    public Task StopAsync(CancellationToken cancellationToken = default) => RunScriptAsync("stop", cancellationToken);
+
     /// <inheritdoc/>
     public async ValueTask DisposeAsync()
     {
         try
         {
-            await RunScriptAsync("stop", CancellationToken.None);
+            await StopAsync(CancellationToken.None);
         }
         finally
         {
@@ -113,7 +120,7 @@ public sealed class BenchBroker : IAsyncDisposable
             var port = Random.Shared.Next(10_000, 40_000);
             if (IsFree(port) && IsFree(port + 20_000)) return port;
         }
-        throw new InvalidOperationException("No free port found for the benchmark's broker.");
+        throw new InvalidOperationException("No free loopback port found for a private broker.");
     }
 
     private static bool IsFree(int port)
