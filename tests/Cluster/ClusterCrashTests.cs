@@ -63,7 +63,9 @@ public sealed class ClusterCrashTests(ClusterFixture fixture, ITestOutputHelper 
     [Fact]
     public async Task A_job_whose_worker_is_killed_is_rerun_by_another_worker_exactly_once()
     {
-        const long rows = 200_000;
+        // Jobs long enough (2,500 batches each) that the killed worker is still inside its job when
+        // the kill lands; with 500 batches a fast machine finished the job before the kill.
+        const long rows = 1_000_000;
         var broker = fixture.Broker.Uri;
         using var scratch = new Scratch();
         await using var silo = await DocTableProcess.StartReadySiloAsync(broker, scratch.Sub("data"), scratch.Group);
