@@ -1,17 +1,99 @@
 namespace DocTable.Orleans;
 
-/// <summary>What a producer's work sees: its id and a way to reach grains.</summary>
+/// <summary>What a producer's work sees: its id, its position, and the grains of the silo it runs in.</summary>
 /// <param name="ProducerId">The producer's id (also the key of its grain).</param>
 /// <param name="Index">Position of the producer among those started together (0-based).</param>
 /// <param name="GrainFactory">Factory for grains.</param>
 public sealed record ProducerContext(string ProducerId, int Index, IGrainFactory GrainFactory);
 
 /// <summary>
-/// A worker, as one of the processes of DocTable's <c>Distribute(k)</c>: runs a piece of work as a
-/// turn of its own activation, so producers run concurrently with each other.
+/// A piece of work given as a delegate. A delegate cannot leave its process, so it only reaches a
+/// producer grain of a silo in the same process (embedded mode, or a service hosting its own silo);
+/// passed by reference, never serialized.
 /// </summary>
+[Immutable]
+public sealed class ProducerWork(Func<ProducerContext, CancellationToken, Task> run)
+{
+    /// <summary>The work.</summary>
+    public Func<ProducerContext, CancellationToken, Task> Run { get; } = run;
+}
+
+/// <summary>
+/// A kind of producer work that silos know by its argument type <typeparamref name="TArgs"/>: the
+/// silo resolves <c>IProducerJob&lt;TArgs&gt;</c> from its services, so the work can run on any silo
+/// of a cluster. <c>AddDocTable</c> registers <see cref="InsertNumbersJob"/>; add your own with
+/// <c>services.AddSingleton&lt;IProducerJob&lt;MyArgs&gt;, MyJob&gt;()</c>.
+/// </summary>
+/// <typeparam name="TArgs">The job's arguments, an Orleans-serializable type.</typeparam>
+public interface IProducerJob<in TArgs>
+{
+    /// <summary>
+    /// Runs the job for one producer and returns the rows it stored. It may be run again after a
+    /// failure (a silo died): write with the producer's id and sequence numbers so a rerun resumes
+    /// without duplicating rows.
+    /// </summary>
+    Task<long> RunAsync(TArgs args, ProducerContext context, CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// A producer, one of the k workers of <c>Distribute(k)</c>: runs its piece of work as a request of
+/// its own activation, so producers run side by side while each stays single-threaded. Placed in the
+/// caller's silo when the caller is in one (so delegates work), elsewhere on any silo.
+/// </summary>
+[Alias("doctable.IProducerGrain")]
 public interface IProducerGrain : IGrainWithStringKey
 {
-    /// <summary>Runs <paramref name="work"/> to completion; its exception reaches the caller.</summary>
-    Task RunAsync(Func<ProducerContext, CancellationToken, Task> work, int index, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// How long a caller waits for a producer's work: a day, since work may take that long. A producer
+    /// whose silo dies fails at once (Orleans' membership), not after this.
+    /// </summary>
+    const string LongWork = "1.00:00:00";
+
+    /// <summary>Runs <paramref name="work"/> (a delegate of this process) to completion; its exception reaches the caller.</summary>
+    [Alias("Run"), ResponseTimeout(LongWork)]
+    Task RunAsync(ProducerWork work, int index, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Runs the silo's <c>IProducerJob&lt;TArgs&gt;</c> with <paramref name="args"/> and returns the
+    /// rows it stored. Throws <see cref="UnknownJobException"/> when the silo has no such job.
+    /// </summary>
+    [Alias("RunJob"), ResponseTimeout(LongWork)]
+    Task<long> RunJobAsync<TArgs>(TArgs args, int index, CancellationToken cancellationToken = default);
+}
+
+/// <summary>
+/// The seed notebook's workload as a job any silo can run: rows <c>{process, number}</c> with the
+/// numbers <paramref name="From"/> .. <paramref name="From"/> + <paramref name="Count"/> - 1, written
+/// in batches of <paramref name="ChunkSize"/> rows, batch k carrying the producer's sequence number k.
+/// A rerun asks the table which batches it holds and sends only the others.
+/// </summary>
+/// <param name="Table">Table to insert into (created with the {id, updated, process, number} schema if missing).</param>
+/// <param name="Process">Value of the process column.</param>
+/// <param name="From">First number.</param>
+/// <param name="Count">Rows to insert.</param>
+/// <param name="ChunkSize">Rows per batch.</param>
+/// <param name="InFlight">Batches sent before the first is confirmed.</param>
+[GenerateSerializer, Immutable, Alias("doctable.InsertNumbersJob")]
+public sealed record InsertNumbersJob(
+    [property: Id(0)] string Table,
+    [property: Id(1)] string Process,
+    [property: Id(2)] long From,
+    [property: Id(3)] long Count,
+    [property: Id(4)] int ChunkSize = 1000,
+    [property: Id(5)] int InFlight = 4);
+
+/// <summary>The table the seed notebook writes to: <c>{id, updated, process, number}</c>.</summary>
+public static class SeedTable
+{
+    /// <summary>The schema of the notebook's rows (the C# row type <c>SimpleRow</c> maps to the same).</summary>
+    public static TableSchema Schema { get; } = new(
+    [
+        new ColumnDef("id", ColumnType.Int64, ColumnRole.Id, Nullable: false),
+        new ColumnDef("updated", ColumnType.DateTime, ColumnRole.Updated, Nullable: false),
+        new ColumnDef("process", ColumnType.Text),
+        new ColumnDef("number", ColumnType.Int32, Nullable: false),
+    ]);
+
+    /// <summary>The columns a batch of the notebook's rows gives, in order.</summary>
+    public static string[] Columns { get; } = ["process", "number"];
 }

@@ -4,75 +4,52 @@ namespace DocTable.Orleans.Grains;
 
 /// <summary>
 /// DocTable's QueueInserter as a grain: buffers one producer's rows for one table and writes them to
-/// the table grain in chunks — when <c>ChunkSize</c> rows wait, when rows have waited
-/// <c>FlushInterval</c>, on <see cref="FlushAsync"/>, and when it deactivates (idle or shutdown).
-/// A flush returns once the table has committed the chunk. The buffer never holds more than one chunk.
+/// the table grain in chunks of <c>ChunkSize</c> — when a chunk is full, when rows have waited
+/// <c>FlushInterval</c> (a grain timer), on <see cref="FlushAsync"/>, and when it deactivates (idle or
+/// silo shutdown). A flush returns once the table has committed the chunk. A verbose inserter tells
+/// the inserting process's observer "Inserting N records." before each chunk.
 /// </summary>
-public sealed class QueueInserterGrain(VerboseOutput output, ILogger<QueueInserterGrain> logger) : Grain, IQueueInserterGrain
+public sealed class QueueInserterGrain(LocalQueueInserters registry, ILogger<QueueInserterGrain> logger) : Grain, IQueueInserterGrain
 {
     private QueueInserterOptions? _options;
     private List<object?[]> _buffer = [];
     private long _oldestTick;
-    private IDisposable? _timer;
+    private IGrainTimer? _timer;
     private Exception? _timerError;
 
-    /// <summary>Inserters stop after producers and before tables.</summary>
-    public override int ShutdownStage => 50;
-
     /// <inheritdoc/>
-    public async Task ConfigureAsync(QueueInserterOptions options, CancellationToken cancellationToken = default)
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        Identifier.Validate(options.Table, "table");
-        foreach (var column in options.Columns) Identifier.Validate(column, "column");
-        if (options.ChunkSize < 1) throw new ArgumentOutOfRangeException(nameof(options), options.ChunkSize, "ChunkSize must be at least 1.");
-        if (options.FlushInterval is { } every && every <= TimeSpan.Zero)
-            throw new ArgumentOutOfRangeException(nameof(options), every, "FlushInterval must be positive.");
-        if (_options is not null && _options != options) await FlushAsync(cancellationToken);
-        _options = options;
-        _timer?.Dispose();
-        _timer = null;
-        if (options.FlushInterval is { } interval)
-        {
-            var period = TimeSpan.FromMilliseconds(Math.Clamp(interval.TotalMilliseconds / 4, 5, 1000));
-            _timer = RegisterTimer(OnTimerAsync, period, period);
-        }
+        registry.Add(this.GetPrimaryKeyString());
+        return Task.CompletedTask;
     }
 
     /// <inheritdoc/>
-    public async Task InsertRowAsync(object?[] row, QueueInserterOptions options, CancellationToken cancellationToken = default)
+    public async Task<int> InsertAsync(RowBatch rows, QueueInserterOptions options, CancellationToken cancellationToken = default)
     {
-        if (!ReferenceEquals(options, _options)) await ConfigureAsync(options, cancellationToken);
+        ArgumentNullException.ThrowIfNull(rows);
+        if (!options.SameSettings(_options)) await ConfigureAsync(options, cancellationToken);
         ThrowTimerError();
-        CheckWidth(options, row);
-        Add(row);
-        if (_buffer.Count >= options.ChunkSize) await FlushAsync(cancellationToken);
-    }
-
-    /// <inheritdoc/>
-    public async Task InsertAsync(List<object?[]> rows, QueueInserterOptions options, CancellationToken cancellationToken = default)
-    {
-        if (!ReferenceEquals(options, _options)) await ConfigureAsync(options, cancellationToken);
-        ThrowTimerError();
-        foreach (var row in rows) CheckWidth(options, row);
-        foreach (var row in rows)
-        {
-            Add(row);
-            if (_buffer.Count >= options.ChunkSize) await FlushAsync(cancellationToken);
-        }
+        var settings = _options!;
+        if (!rows.Columns.AsSpan().SequenceEqual(settings.Columns))
+            throw new MalformedMessageException($"Rows for columns ({string.Join(", ", rows.Columns)}) reached an inserter of ({string.Join(", ", settings.Columns)}); nothing was queued.");
+        foreach (var row in rows.Rows)
+            if (row is null || row.Length != settings.Columns.Length)
+                throw new MalformedMessageException($"A row has {row?.Length ?? 0} values for {settings.Columns.Length} columns; nothing of the call was queued.");
+        if (_buffer.Count == 0 && rows.Count > 0) _oldestTick = Environment.TickCount64;
+        _buffer.AddRange(rows.Rows);
+        while (_buffer.Count >= settings.ChunkSize) await WriteChunkAsync(settings.ChunkSize, cancellationToken);
+        return _buffer.Count;
     }
 
     /// <inheritdoc/>
     public async Task<int> FlushAsync(CancellationToken cancellationToken = default)
     {
         ThrowTimerError();
-        if (_buffer.Count == 0 || _options is null) return 0;
-        var rows = _buffer;
-        _buffer = new List<object?[]>(Math.Min(_options.ChunkSize, 4096));
-        if (_options.Verbose) output.Writer.WriteLine($"Inserting {rows.Count} records.");
-        var table = GrainFactory.GetGrain<ITableGrain>(_options.Table);
-        var result = await table.InsertAsync(new RowBatch(_options.Columns, rows), InsertOptions.Default, cancellationToken);
-        await result.Durable;
-        return rows.Count;
+        var written = 0;
+        while (_buffer.Count > 0 && _options is { } settings)
+            written += await WriteChunkAsync(settings.ChunkSize, cancellationToken);
+        return written;
     }
 
     /// <inheritdoc/>
@@ -90,7 +67,68 @@ public sealed class QueueInserterGrain(VerboseOutput output, ILogger<QueueInsert
         }
         catch (Exception e)
         {
-            logger.LogError(e, "Queue inserter {Key} could not flush {Rows} rows on {Reason}", GetPrimaryKeyString(), rows, reason);
+            logger.LogError(e, "Queue inserter {Key} could not flush {Rows} rows on deactivation ({Reason})", this.GetPrimaryKeyString(), rows, reason);
+        }
+        finally
+        {
+            registry.Remove(this.GetPrimaryKeyString());
+        }
+    }
+
+    /// <summary>Takes <paramref name="options"/>; rows waiting under other settings are written first.</summary>
+    private async Task ConfigureAsync(QueueInserterOptions options, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        Identifier.Validate(options.Table, "table");
+        if (options.Columns is null) throw new MalformedMessageException("A queue inserter needs its column list.");
+        foreach (var column in options.Columns) Identifier.Validate(column, "column");
+        if (options.ChunkSize < 1) throw new ArgumentOutOfRangeException(nameof(options), options.ChunkSize, "ChunkSize must be at least 1.");
+        if (options.FlushInterval is { } every && every <= TimeSpan.Zero)
+            throw new ArgumentOutOfRangeException(nameof(options), every, "FlushInterval must be positive.");
+        if (_options is not null && _buffer.Count > 0) await FlushAsync(cancellationToken);
+        _options = options;
+        _timer?.Dispose();
+        _timer = null;
+        if (options.FlushInterval is { } interval)
+        {
+            // Checked a few times per interval, so rows wait at most about 1.25 intervals.
+            var period = TimeSpan.FromMilliseconds(Math.Clamp(interval.TotalMilliseconds / 4, 5, 1000));
+            _timer = this.RegisterGrainTimer(OnTimerAsync, new GrainTimerCreationOptions(period, period) { KeepAlive = false, Interleave = false });
+        }
+    }
+
+    /// <summary>Writes the oldest <paramref name="chunkSize"/> rows (or all, if fewer) and waits for their commit.</summary>
+    private async Task<int> WriteChunkAsync(int chunkSize, CancellationToken cancellationToken)
+    {
+        var settings = _options!;
+        List<object?[]> rows;
+        if (_buffer.Count <= chunkSize)
+        {
+            rows = _buffer;
+            _buffer = new List<object?[]>(Math.Min(chunkSize, 4096));
+        }
+        else
+        {
+            rows = _buffer.GetRange(0, chunkSize);
+            _buffer.RemoveRange(0, chunkSize);
+            _oldestTick = Environment.TickCount64;
+        }
+        if (settings.Verbose && settings.Observer is { } observer) await TellAsync(observer, settings.Table, rows.Count);
+        var table = GrainFactory.GetGrain<ITableGrain>(settings.Table);
+        await table.InsertAsync(new RowBatch(settings.Columns, rows), InsertOptions.Default, cancellationToken);
+        return rows.Count;
+    }
+
+    /// <summary>Tells the inserting process about a chunk; an observer that is gone does not stop the flush.</summary>
+    private async Task TellAsync(IQueueInserterObserver observer, string table, int rows)
+    {
+        try
+        {
+            await observer.InsertingAsync(table, rows).WaitAsync(TimeSpan.FromSeconds(5));
+        }
+        catch (Exception e)
+        {
+            logger.LogDebug(e, "Queue inserter {Key}: its observer did not take 'Inserting {Rows} records.'", this.GetPrimaryKeyString(), rows);
         }
     }
 
@@ -110,7 +148,7 @@ public sealed class QueueInserterGrain(VerboseOutput output, ILogger<QueueInsert
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                logger.LogWarning(e, "Queue inserter {Key}: timed flush of {Rows} rows failed", GetPrimaryKeyString(), rows);
+                logger.LogWarning(e, "Queue inserter {Key}: timed flush of {Rows} rows failed", this.GetPrimaryKeyString(), rows);
                 _timerError = e;
             }
         }
@@ -122,17 +160,5 @@ public sealed class QueueInserterGrain(VerboseOutput output, ILogger<QueueInsert
         if (_timerError is not { } error) return;
         _timerError = null;
         System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(error);
-    }
-
-    private void Add(object?[] row)
-    {
-        if (_buffer.Count == 0) _oldestTick = Environment.TickCount64;
-        _buffer.Add(row);
-    }
-
-    private static void CheckWidth(QueueInserterOptions options, object?[] row)
-    {
-        if (row is null || row.Length != options.Columns.Length)
-            throw new MalformedMessageException($"A row has {row?.Length ?? 0} values for {options.Columns.Length} columns.");
     }
 }

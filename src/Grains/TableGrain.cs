@@ -1,723 +1,94 @@
-using System.Text;
 using DocTable.Orleans.Grains.Storage;
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace DocTable.Orleans.Grains;
 
 /// <summary>
-/// The table grain: the only connection to its table's SQLite file in this process. Writes join the
-/// open transaction; it commits when no further call waits in the mailbox (group commit), or when the
-/// transaction is large or old enough. Every batch is validated before it is written and runs inside
-/// a savepoint, so a bad batch is rejected whole and the grain keeps serving.
+/// The table grain: one activation per table cluster-wide, owning the table's only connection in its
+/// silo. Its methods interleave: each hands its work to the table's <see cref="TableWriter"/> (a
+/// thread of its own) in arrival order and awaits the result, so concurrent writers share a
+/// transaction while the writer commits (group commit) and SQLite never blocks an Orleans thread.
 /// </summary>
-public sealed class TableGrain : Grain, ITableGrain
+[Reentrant]
+public sealed class TableGrain(IOptions<DocTableOptions> options, ILocalSiloDetails silo, ILogger<TableGrain> logger) : Grain, ITableGrain
 {
-    private const string SchemaTable = "__doctable_schema";
-    /// <summary>The (always empty) list of files written by a batch without file columns.</summary>
-    private static readonly List<string> NoFiles = [];
-
-    private const string ProducerTable = "__doctable_producers";
-
-    private readonly TableStoreOptions _options;
-    private readonly ILogger<TableGrain> _logger;
-    private readonly Dictionary<string, InsertStatement> _inserts = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, long> _producerSequences = new(StringComparer.Ordinal);
-    private SqliteConnection? _connection;
-    private StatementCache? _cached;
-    private TableSchema? _schema;
-    private string _table = "";
-    private InsertStatement? _lastInsert;
-    private FileStore _files = null!;
-    private readonly List<string> _filesWritten = [];   // written in the open transaction: deleted if it fails
-    private readonly List<string> _filesToDelete = [];  // replaced or deleted in it: deleted once it commits
-    private List<string> _removedAtOpen = [];
-
-    // The open transaction, if any.
-    private bool _inTransaction;
-    private TaskCompletionSource? _commit;
-    private int _transactionRows;
-    private long _transactionStarted;
-
-    /// <summary>Created by the runtime.</summary>
-    public TableGrain(IOptions<TableStoreOptions> options, ILogger<TableGrain> logger)
-    {
-        _options = options.Value;
-        _logger = logger;
-    }
-
-    /// <summary>Tables stop after the grains that flush into them.</summary>
-    public override int ShutdownStage => 100;
+    private TableWriter? _writer;
+    private InvalidIdentifierException? _badName;
 
     /// <inheritdoc/>
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        _table = Identifier.Validate(GetPrimaryKeyString(), "table");
-        _files = new FileStore(_options.FilesPath(_table));
+        var name = this.GetPrimaryKeyString();
+        if (!Identifier.IsValid(name))
+        {
+            // Every call is answered with this error; no file is touched.
+            try { Identifier.Validate(name, "table"); }
+            catch (InvalidIdentifierException e) { _badName = e; }
+            return Task.CompletedTask;
+        }
+        _writer = new TableWriter(new TableStore(name, options.Value, logger), options.Value, logger);
         return Task.CompletedTask;
     }
 
-    /// <inheritdoc/>
-    public Task<TableSchema> OpenAsync(TableSchema? expected, CancellationToken cancellationToken = default)
+    /// <summary>Runs everything already posted, commits, checkpoints the WAL and closes the file.</summary>
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        if (_schema is null) OpenConnection(create: expected is not null);
-        if (expected is not null) CreateOrMigrate(expected);
-        return Task.FromResult(_schema ?? throw MissingTable());
-    }
-
-    /// <inheritdoc/>
-    public Task<WriteResult> InsertAsync(RowBatch batch, InsertOptions options, CancellationToken cancellationToken = default)
-    {
-        var schema = EnsureOpen();
-        var statement = GetInsert(schema, batch.Columns, options.OnConflict);
-        Validate(schema, statement, batch);
-
-        BeginIfNeeded();
-        if (options.ProducerId is { } producer && IsDuplicate(producer, options.Sequence))
-            return Task.FromResult(new WriteResult([], 0, _commit!.Task, duplicate: true));
-
-        var ids = new long[batch.Count];
-        long affected = 0;
-        statement.SetTimestamp(StorageValue.FormatDateTime(DateTime.UtcNow));
-        var fileColumns = statement.FileColumns;
-        var batchFiles = fileColumns.Length == 0 ? NoFiles : new List<string>();
-        var savepoint = batch.Count > 1 || options.ProducerId is not null || fileColumns.Length > 0;
-        if (savepoint) _cached!.Execute("SAVEPOINT batch");
+        if (_writer is null) return;
         try
         {
-            var handle = _connection!.Handle!;
-            for (var r = 0; r < batch.Rows.Count; r++)
-            {
-                var row = fileColumns.Length == 0 ? batch.Rows[r] : StoreFiles(statement.Definitions, fileColumns, batch.Rows[r], batchFiles);
-                var changed = statement.Execute(row);
-                if (changed > 0)
-                {
-                    ids[r] = SQLitePCL.raw.sqlite3_last_insert_rowid(handle);
-                    affected++;
-                }
-            }
-            if (options.ProducerId is { } p) RecordSequence(p, options.Sequence);
-            if (savepoint) _cached!.Execute("RELEASE batch");
-        }
-        catch (Exception e) when (e is SqliteException or IOException or UnauthorizedAccessException)
-        {
-            if (savepoint) RollbackSavepoint();
-            if (options.ProducerId is { } p) _producerSequences.Remove(p);
-            DeleteFiles(batchFiles);
-            throw e is SqliteException sqlite ? Translate(sqlite) : e;
-        }
-        _filesWritten.AddRange(batchFiles);
-        _transactionRows += batch.Count;
-        return Task.FromResult(new WriteResult(ids, affected, _commit!.Task));
-    }
-
-    /// <inheritdoc/>
-    public Task<RowSet> SelectAsync(SelectQuery query, CancellationToken cancellationToken = default)
-    {
-        var schema = EnsureOpen();
-        if (query.Limit is < 0) throw new InvalidQueryException($"Limit must not be negative (got {query.Limit}).");
-        if (query.Offset < 0) throw new InvalidQueryException($"Offset must not be negative (got {query.Offset}).");
-        var keyset = query.AfterRowId is not null;
-        if (keyset && (query.OrderBy is { Length: > 0 } || query.Offset > 0))
-            throw new InvalidQueryException("A keyset page (AfterRowId) is always in rowid order and takes no OrderBy or Offset.");
-        using var command = _connection!.CreateCommand();
-        var columns = query.Columns is { Length: > 0 } ? query.Columns : schema.Columns.Select(c => c.Name).ToArray();
-        var sql = new StringBuilder("SELECT ");
-        for (var i = 0; i < columns.Length; i++)
-        {
-            if (i > 0) sql.Append(", ");
-            sql.Append(WhereBuilder.Column(schema, columns[i]));
-        }
-        if (keyset) sql.Append(", rowid");
-        sql.Append(" FROM ").Append(Identifier.Quote(_table));
-        if (keyset)
-        {
-            sql.Append(" WHERE rowid > $after");
-            command.Parameters.AddWithValue("$after", query.AfterRowId!.Value);
-            WhereBuilder.AppendAnd(sql, command, schema, query.Where);
-        }
-        else
-        {
-            WhereBuilder.Append(sql, command, schema, query.Where);
-        }
-        sql.Append(" ORDER BY ");
-        if (query.OrderBy is { Length: > 0 } order)
-        {
-            for (var i = 0; i < order.Length; i++)
-            {
-                if (i > 0) sql.Append(", ");
-                sql.Append(WhereBuilder.ValueColumn(schema, order[i].Column)).Append(order[i].Descending ? " DESC" : " ASC");
-            }
-        }
-        else
-        {
-            sql.Append("rowid");
-        }
-        if (query.Limit is not null || query.Offset > 0)
-            sql.Append(" LIMIT ").Append(query.Limit ?? -1).Append(" OFFSET ").Append(query.Offset);
-        command.CommandText = sql.ToString();
-
-        var rows = ReadRows(command, columns.Length, keyset, out var lastRowId);
-        LoadFiles(schema, columns, rows);
-        return Task.FromResult(new RowSet(columns, rows) { LastRowId = lastRowId });
-    }
-
-    /// <inheritdoc/>
-    public Task<RowSet> AggregateAsync(AggregateQuery query, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(query);
-        var schema = EnsureOpen();
-        using var command = _connection!.CreateCommand();
-        var names = AggregateSql.Build(command, _table, schema, query);
-        return Task.FromResult(new RowSet(names, ReadRows(command, names.Length, false, out _)));
-    }
-
-    /// <summary>Reads every row of <paramref name="command"/>; with <paramref name="rowIdLast"/> the extra last column is the rowid.</summary>
-    private static List<object?[]> ReadRows(SqliteCommand command, int width, bool rowIdLast, out long? lastRowId)
-    {
-        var rows = new List<object?[]>();
-        lastRowId = null;
-        using var reader = command.ExecuteReader();
-        while (reader.Read())
-        {
-            var row = new object?[width];
-            for (var i = 0; i < row.Length; i++) row[i] = reader.IsDBNull(i) ? null : reader.GetValue(i);
-            if (rowIdLast) lastRowId = reader.GetInt64(width);
-            rows.Add(row);
-        }
-        return rows;
-    }
-
-    /// <inheritdoc/>
-    public Task<long> CountAsync(Filter? where, CancellationToken cancellationToken = default)
-    {
-        var schema = EnsureOpen();
-        using var command = _connection!.CreateCommand();
-        var sql = new StringBuilder("SELECT COUNT(*) FROM ").Append(Identifier.Quote(_table));
-        WhereBuilder.Append(sql, command, schema, where);
-        command.CommandText = sql.ToString();
-        return Task.FromResult((long)command.ExecuteScalar()!);
-    }
-
-    /// <inheritdoc/>
-    public Task<WriteResult> UpdateAsync(IReadOnlyDictionary<string, object?> values, Filter? where, bool allRows, CancellationToken cancellationToken = default)
-    {
-        var schema = EnsureOpen();
-        RequireScope(where, allRows, "update");
-        if (values.Count == 0) throw new InvalidQueryException("An update needs at least one column value.");
-        using var command = _connection!.CreateCommand();
-        var sql = new StringBuilder("UPDATE ").Append(Identifier.Quote(_table)).Append(" SET ");
-        var i = 0;
-        var files = new List<(ColumnDef Column, object? Value, SqliteParameter Parameter)>();
-        foreach (var (name, value) in values)
-        {
-            var column = WritableColumn(schema, name);
-            ValueChecks.Check(column, value, 0);
-            if (i > 0) sql.Append(", ");
-            sql.Append(Identifier.Quote(column.Name)).Append(" = $u").Append(i);
-            var parameter = command.Parameters.AddWithValue("$u" + i, value ?? DBNull.Value);
-            if (column.Type.IsFile()) files.Add((column, value, parameter));
-            i++;
-        }
-        if (schema.WithRole(ColumnRole.Updated) is { } updated)
-        {
-            sql.Append(", ").Append(Identifier.Quote(updated.Name)).Append(" = $now");
-            command.Parameters.AddWithValue("$now", StorageValue.FormatDateTime(DateTime.UtcNow));
-        }
-        if (files.Count > 0) return Task.FromResult(UpdateWithFiles(schema, command, sql, files, where));
-        WhereBuilder.Append(sql, command, schema, where);
-        command.CommandText = sql.ToString();
-        return Task.FromResult(ExecuteWrite(command));
-    }
-
-    /// <summary>
-    /// An update that sets file columns: row by row (every row gets its own new file), inside a
-    /// savepoint; the old files are deleted once the transaction commits, the new ones if it fails.
-    /// </summary>
-    private WriteResult UpdateWithFiles(TableSchema schema, SqliteCommand command, StringBuilder sql, List<(ColumnDef Column, object? Value, SqliteParameter Parameter)> files, Filter? where)
-    {
-        BeginIfNeeded();
-        var targets = ReadFileNames(schema, files.Select(f => f.Column).ToArray(), where);
-        sql.Append(" WHERE rowid = $rowid");
-        command.CommandText = sql.ToString();
-        var rowId = command.Parameters.AddWithValue("$rowid", 0L);
-        var written = new List<string>();
-        Execute("SAVEPOINT batch");
-        try
-        {
-            foreach (var (id, _) in targets)
-            {
-                foreach (var (column, value, parameter) in files)
-                {
-                    parameter.Value = value is null ? DBNull.Value : Remember(written, _files.Write(column.Type, value));
-                }
-                rowId.Value = id;
-                command.ExecuteNonQuery();
-            }
-            Execute("RELEASE batch");
-        }
-        catch (Exception e) when (e is SqliteException or IOException or UnauthorizedAccessException)
-        {
-            RollbackSavepoint();
-            DeleteFiles(written);
-            throw e is SqliteException sqlite ? Translate(sqlite) : e;
-        }
-        _filesWritten.AddRange(written);
-        _filesToDelete.AddRange(targets.SelectMany(t => t.Names).OfType<string>());
-        _transactionRows += Math.Max(1, targets.Count);
-        return new WriteResult([], targets.Count, _commit!.Task);
-    }
-
-    /// <inheritdoc/>
-    public Task<WriteResult> DeleteAsync(Filter? where, bool allRows, CancellationToken cancellationToken = default)
-    {
-        var schema = EnsureOpen();
-        RequireScope(where, allRows, "delete");
-        using var command = _connection!.CreateCommand();
-        var sql = new StringBuilder("DELETE FROM ").Append(Identifier.Quote(_table));
-        WhereBuilder.Append(sql, command, schema, where);
-        command.CommandText = sql.ToString();
-        var fileColumns = schema.Columns.Where(c => c.Type.IsFile()).ToArray();
-        if (fileColumns.Length == 0) return Task.FromResult(ExecuteWrite(command));
-        // The rows' files go once the delete has committed.
-        BeginIfNeeded();
-        var names = ReadFileNames(schema, fileColumns, where).SelectMany(t => t.Names).OfType<string>().ToList();
-        var result = ExecuteWrite(command);
-        _filesToDelete.AddRange(names);
-        return Task.FromResult(result);
-    }
-
-    /// <inheritdoc/>
-    public Task<CleanReport> CleanAsync(CancellationToken cancellationToken = default)
-    {
-        var schema = EnsureOpen();
-        var report = ReconcileFiles(schema);
-        var removedAtOpen = _removedAtOpen;
-        _removedAtOpen = [];
-        return Task.FromResult(report with { RemovedFiles = [.. removedAtOpen, .. report.RemovedFiles] });
-    }
-
-    /// <summary>
-    /// Deletes files no row names and lists rows whose file is missing. Runs under the write lock
-    /// (BEGIN IMMEDIATE): a writer writes its files while it holds that lock, so a file of a
-    /// transaction still running can never be mistaken for an orphan, even from another process.
-    /// </summary>
-    private CleanReport ReconcileFiles(TableSchema schema)
-    {
-        if (_inTransaction) Commit();
-        var fileColumns = schema.Columns.Where(c => c.Type.IsFile()).ToArray();
-        Execute("BEGIN IMMEDIATE");
-        try
-        {
-            var referenced = new HashSet<string>(StringComparer.Ordinal);
-            var missing = new List<MissingFile>();
-            if (fileColumns.Length > 0)
-            {
-                foreach (var (id, names) in ReadFileNames(schema, fileColumns, null))
-                {
-                    for (var c = 0; c < names.Length; c++)
-                    {
-                        if (names[c] is not { } name) continue;
-                        referenced.Add(name);
-                        if (!_files.Exists(name)) missing.Add(new MissingFile(id, fileColumns[c].Name, name));
-                    }
-                }
-            }
-            var removed = _files.List().Where(f => !referenced.Contains(f)).ToList().Where(_files.DeleteListed).ToArray();
-            if (removed.Length > 0 || missing.Count > 0)
-                _logger.LogWarning("Table {Table}: removed {Removed} orphan files, {Missing} rows name a missing file", _table, removed.Length, missing.Count);
-            return new CleanReport(removed, [.. missing], referenced.Count);
-        }
-        finally
-        {
-            Execute("ROLLBACK");
-        }
-    }
-
-    /// <summary>The rowids and file names of the given file columns of the rows matching <paramref name="where"/>.</summary>
-    private List<(long Id, string?[] Names)> ReadFileNames(TableSchema schema, ColumnDef[] fileColumns, Filter? where)
-    {
-        using var command = _connection!.CreateCommand();
-        var sql = new StringBuilder("SELECT rowid");
-        foreach (var c in fileColumns) sql.Append(", ").Append(Identifier.Quote(c.Name));
-        sql.Append(" FROM ").Append(Identifier.Quote(_table));
-        WhereBuilder.Append(sql, command, schema, where);
-        command.CommandText = sql.ToString();
-        var result = new List<(long, string?[])>();
-        using var reader = command.ExecuteReader();
-        while (reader.Read())
-        {
-            var names = new string?[fileColumns.Length];
-            for (var c = 0; c < names.Length; c++) names[c] = reader.IsDBNull(c + 1) ? null : reader.GetString(c + 1);
-            result.Add((reader.GetInt64(0), names));
-        }
-        return result;
-    }
-
-    /// <summary>A copy of <paramref name="row"/> with each file column's value written to a file and replaced by its name.</summary>
-    private object?[] StoreFiles(ColumnDef[] definitions, int[] fileColumns, object?[] row, List<string> written)
-    {
-        var copy = (object?[])row.Clone();
-        foreach (var i in fileColumns)
-            if (copy[i] is { } value) copy[i] = Remember(written, _files.Write(definitions[i].Type, value));
-        return copy;
-    }
-
-    private static string Remember(List<string> written, string name)
-    {
-        written.Add(name);
-        TestHooks.AfterFileWrite();
-        return name;
-    }
-
-    /// <summary>Replaces the file names of selected file columns by the files' contents.</summary>
-    private void LoadFiles(TableSchema schema, string[] columns, List<object?[]> rows)
-    {
-        for (var i = 0; i < columns.Length; i++)
-        {
-            var column = schema.Find(columns[i])!;
-            if (!column.Type.IsFile()) continue;
-            foreach (var row in rows)
-                if (row[i] is string name) row[i] = _files.Read(column.Type, name, _table, column.Name);
-        }
-    }
-
-    /// <summary>Group commit: commit once no call waits, or the transaction is big or old enough.</summary>
-    public override Task OnTurnEndAsync()
-    {
-        if (_inTransaction
-            && (Context.PendingCalls == 0
-                || _transactionRows >= _options.MaxRowsPerTransaction
-                || Environment.TickCount64 - _transactionStarted >= (long)_options.MaxTransactionAge.TotalMilliseconds))
-            Commit();
-        return Task.CompletedTask;
-    }
-
-    /// <inheritdoc/>
-    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
-    {
-        if (_connection is null) return Task.CompletedTask;
-        if (_inTransaction) Commit();
-        try
-        {
-            Execute("PRAGMA wal_checkpoint(TRUNCATE)");
-        }
-        catch (SqliteException e)
-        {
-            // Another process may hold the database; its own close will checkpoint.
-            _logger.LogDebug(e, "Checkpoint of table {Table} skipped", _table);
-        }
-        foreach (var statement in _inserts.Values) statement.Dispose();
-        _inserts.Clear();
-        _cached?.Dispose();
-        _cached = null;
-        _connection.Dispose();
-        _connection = null;
-        _logger.LogDebug("Table {Table} closed ({Reason})", _table, reason);
-        return Task.CompletedTask;
-    }
-
-    private TableSchema EnsureOpen()
-    {
-        if (_schema is not null) return _schema;
-        OpenConnection(create: false);
-        return _schema ?? throw MissingTable();
-    }
-
-    private UnknownTableException MissingTable()
-        => new($"Table '{_table}' does not exist in {_options.DataDirectory}; open it with a row type to create it.");
-
-    private void OpenConnection(bool create)
-    {
-        if (_connection is not null) return;
-        var path = _options.TablePath(_table);
-        if (!create && !File.Exists(path)) throw MissingTable();
-        Directory.CreateDirectory(_options.DataDirectory);
-        var builder = new SqliteConnectionStringBuilder
-        {
-            DataSource = path,
-            Mode = create ? SqliteOpenMode.ReadWriteCreate : SqliteOpenMode.ReadWrite,
-            Pooling = false,
-            DefaultTimeout = (int)Math.Ceiling(_options.BusyTimeout.TotalSeconds),
-        };
-        var connection = new SqliteConnection(builder.ToString());
-        connection.Open();
-        _connection = connection;
-        _cached = new StatementCache(connection);
-        try
-        {
-            Execute($"PRAGMA busy_timeout = {(int)_options.BusyTimeout.TotalMilliseconds}");
-            Execute("PRAGMA journal_mode = WAL");
-            Execute(_options.Durability == Durability.Full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
-            Execute("PRAGMA foreign_keys = ON");
-            Execute($"CREATE TABLE IF NOT EXISTS {SchemaTable} (name TEXT PRIMARY KEY, schema TEXT NOT NULL)");
-            Execute($"CREATE TABLE IF NOT EXISTS {ProducerTable} (producer TEXT PRIMARY KEY, seq INTEGER NOT NULL)");
-            _schema = LoadSchema();
-            if (_schema is not null && (_schema.Columns.Any(c => c.Type.IsFile()) || Directory.Exists(_files.Folder)))
-                _removedAtOpen = [.. ReconcileFiles(_schema).RemovedFiles];
-        }
-        catch
-        {
-            _cached.Dispose();
-            _cached = null;
-            connection.Dispose();
-            _connection = null;
-            throw;
-        }
-    }
-
-    private TableSchema? LoadSchema()
-    {
-        using var command = _connection!.CreateCommand();
-        command.CommandText = $"SELECT schema FROM {SchemaTable} WHERE name = $n";
-        command.Parameters.AddWithValue("$n", _table);
-        return command.ExecuteScalar() is string json
-            ? TableSchemaJson.Deserialize(json)
-            : null;
-    }
-
-    /// <summary>
-    /// Creates the table from <paramref name="expected"/>, or checks the stored schema against it and
-    /// adds what is missing. Other processes may create or migrate the same file at the same time, so
-    /// the decision is taken again under the write lock, from the schema stored at that moment.
-    /// </summary>
-    private void CreateOrMigrate(TableSchema expected)
-    {
-        if (_schema is not null && SchemaReconciler.Reconcile(_table, _schema, expected).IsEmpty)
-            return;
-        if (_inTransaction) Commit();
-        Execute("BEGIN IMMEDIATE");
-        try
-        {
-            var stored = LoadSchema();
-            var created = stored is null;
-            SchemaReconciler.Plan plan;
-            List<string> ddl;
-            if (stored is null)
-            {
-                RequireNoForeignTable();
-                plan = new SchemaReconciler.Plan(expected, expected.Columns, [.. expected.Columns.Where(c => c.Indexed)],
-                    [.. expected.Constraints.Where(c => c.Kind == ConstraintKind.Index)]);
-                ddl = [SchemaReconciler.CreateTable(_table, expected)];
-            }
-            else
-            {
-                plan = SchemaReconciler.Reconcile(_table, stored, expected);
-                ddl = [.. plan.AddColumns.Select(c => SchemaReconciler.AddColumn(_table, c))];
-            }
-            ddl.AddRange(plan.AddIndexes.Select(c => SchemaReconciler.CreateIndex(_table, c)));
-            ddl.AddRange(plan.AddConstraintIndexes.Select(c => SchemaReconciler.CreateIndex(_table, plan.Merged, c)));
-            foreach (var sql in ddl) Execute(sql);
-            if (ddl.Count > 0) StoreSchema(plan.Merged);
-            Execute("COMMIT");
-            if (created)
-                _logger.LogInformation("Created table {Table} in {Path}", _table, _options.TablePath(_table));
-            else if (ddl.Count > 0)
-                _logger.LogInformation("Table {Table}: added columns [{Columns}], indexes [{Indexes}]", _table,
-                    string.Join(", ", plan.AddColumns.Select(c => c.Name)), string.Join(", ", plan.AddIndexes.Select(c => c.Name)));
-            SetSchema(plan.Merged);
-        }
-        catch (SqliteException e)
-        {
-            Execute("ROLLBACK");
-            throw new SchemaException($"Table '{_table}': SQLite refused the schema change, nothing was changed: {e.Message}");
-        }
-        catch
-        {
-            Execute("ROLLBACK");
-            throw;
-        }
-    }
-
-    /// <summary>Refuses to take over a table of the same name that DocTable did not create (it has no stored schema).</summary>
-    private void RequireNoForeignTable()
-    {
-        using var command = _connection!.CreateCommand();
-        command.CommandText = "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = $n";
-        command.Parameters.AddWithValue("$n", _table);
-        if ((long)command.ExecuteScalar()! > 0)
-            throw new SchemaMismatchException(
-                $"Table '{_table}' exists in {_options.TablePath(_table)} but was not created by DocTable (no stored schema); use another table name or file.");
-    }
-
-    private void StoreSchema(TableSchema schema)
-    {
-        using var command = _connection!.CreateCommand();
-        command.CommandText = $"INSERT OR REPLACE INTO {SchemaTable} (name, schema) VALUES ($n, $s)";
-        command.Parameters.AddWithValue("$n", _table);
-        command.Parameters.AddWithValue("$s", TableSchemaJson.Serialize(schema));
-        command.ExecuteNonQuery();
-    }
-
-    /// <summary>Takes <paramref name="schema"/> as the table's; prepared inserts of the old one are dropped.</summary>
-    private void SetSchema(TableSchema schema)
-    {
-        foreach (var statement in _inserts.Values) statement.Dispose();
-        _inserts.Clear();
-        _lastInsert = null;
-        _schema = schema;
-    }
-
-    private InsertStatement GetInsert(TableSchema schema, string[] columns, OnConflict onConflict)
-    {
-        if (_lastInsert is { } last && ReferenceEquals(last.Columns, columns) && last.OnConflict == onConflict) return last;
-        var key = (int)onConflict + ":" + string.Join(',', columns);
-        if (!_inserts.TryGetValue(key, out var statement))
-        {
-            var defs = new ColumnDef[columns.Length];
-            for (var i = 0; i < columns.Length; i++)
-            {
-                defs[i] = WritableColumn(schema, columns[i]);
-                for (var j = 0; j < i; j++)
-                    if (ReferenceEquals(defs[j], defs[i]))
-                        throw new InvalidQueryException($"Column '{columns[i]}' appears twice in the batch.");
-            }
-            foreach (var c in schema.Columns)
-                if (c.IsWritable && !c.Nullable && c.DefaultSql is null && Array.IndexOf(defs, c) < 0)
-                    throw new NullValueException($"Column '{c.Name}' does not allow NULL and has no default, but the batch does not give it; nothing was written.");
-            statement = new InsertStatement(_connection!, _table, schema, defs, onConflict);
-            _inserts[key] = statement;
-        }
-        statement.Columns = columns;
-        _lastInsert = statement;
-        return statement;
-    }
-
-    private static ColumnDef WritableColumn(TableSchema schema, string name)
-    {
-        Identifier.Validate(name, "column");
-        var column = schema.Find(name) ?? throw new UnknownColumnException($"Column '{name}' does not exist in the table.");
-        if (!column.IsWritable)
-            throw new InvalidQueryException($"Column '{column.Name}' is the table's {column.Role} column; the table sets it.");
-        return column;
-    }
-
-    private static void Validate(TableSchema schema, InsertStatement statement, RowBatch batch)
-    {
-        var defs = statement.Definitions;
-        for (var r = 0; r < batch.Rows.Count; r++)
-        {
-            var row = batch.Rows[r];
-            if (row is null || row.Length != defs.Length)
-                throw new MalformedMessageException($"Row {r} of the batch has {row?.Length ?? 0} values for {defs.Length} columns; nothing of the batch was written.");
-            for (var c = 0; c < defs.Length; c++) ValueChecks.Check(defs[c], row[c], r);
-        }
-    }
-
-    private static void RequireScope(Filter? where, bool allRows, string what)
-    {
-        if (where is null && !allRows)
-            throw new InvalidQueryException($"A {what} without a filter touches every row; pass allRows: true to mean it.");
-        if (where is not null && allRows)
-            throw new InvalidQueryException($"A {what} with allRows: true takes no filter.");
-    }
-
-    private WriteResult ExecuteWrite(SqliteCommand command)
-    {
-        BeginIfNeeded();
-        try
-        {
-            var affected = command.ExecuteNonQuery();
-            _transactionRows += Math.Max(1, affected);
-            return new WriteResult([], affected, _commit!.Task);
-        }
-        catch (SqliteException e)
-        {
-            throw Translate(e);
-        }
-    }
-
-    private bool IsDuplicate(string producer, long sequence)
-    {
-        if (!_producerSequences.TryGetValue(producer, out var last))
-        {
-            using var command = _connection!.CreateCommand();
-            command.CommandText = $"SELECT seq FROM {ProducerTable} WHERE producer = $p";
-            command.Parameters.AddWithValue("$p", producer);
-            last = command.ExecuteScalar() is long stored ? stored : long.MinValue;
-            _producerSequences[producer] = last;
-        }
-        return sequence <= last;
-    }
-
-    private void RecordSequence(string producer, long sequence)
-    {
-        using var command = _connection!.CreateCommand();
-        command.CommandText = $"INSERT INTO {ProducerTable} (producer, seq) VALUES ($p, $s) ON CONFLICT(producer) DO UPDATE SET seq = excluded.seq";
-        command.Parameters.AddWithValue("$p", producer);
-        command.Parameters.AddWithValue("$s", sequence);
-        command.ExecuteNonQuery();
-        _producerSequences[producer] = sequence;
-    }
-
-    private void BeginIfNeeded()
-    {
-        if (_inTransaction) return;
-        _cached!.Execute("BEGIN IMMEDIATE");
-        _inTransaction = true;
-        _commit = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        _transactionRows = 0;
-        _transactionStarted = Environment.TickCount64;
-    }
-
-    private void Commit()
-    {
-        var done = _commit!;
-        _inTransaction = false;
-        _commit = null;
-        try
-        {
-            if (_filesWritten.Count > 0) _files.SyncFolder();
-            _cached!.Execute("COMMIT");
+            await _writer.CloseAsync();
+            logger.LogDebug("Table {Table} closed ({Reason})", this.GetPrimaryKeyString(), reason);
         }
         catch (Exception e)
         {
-            _logger.LogError(e, "Commit of table {Table} failed; the transaction was rolled back", _table);
-            try { Execute("ROLLBACK"); } catch (SqliteException) { }
-            _producerSequences.Clear();
-            // No committed row names the files this transaction wrote.
-            DeleteFiles(_filesWritten);
-            _filesToDelete.Clear();
-            done.TrySetException(e);
-            return;
+            logger.LogError(e, "Table {Table}: closing on {Reason} failed", this.GetPrimaryKeyString(), reason);
         }
-        // Committed: the files of replaced and deleted values are no longer named by any row.
-        _filesWritten.Clear();
-        DeleteFiles(_filesToDelete);
-        done.TrySetResult();
     }
 
-    /// <summary>Deletes files and empties the list; a failure is logged (the file stays an orphan for clean).</summary>
-    private void DeleteFiles(List<string> names)
+    private TableWriter Writer => _writer ?? throw _badName!;
+
+    /// <inheritdoc/>
+    public Task<TableSchema> OpenAsync(TableSchema? expected, CancellationToken cancellationToken = default)
+        => Writer.CallAsync(store => store.Open(expected), cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<WriteResult> InsertAsync(RowBatch batch, InsertOptions options, CancellationToken cancellationToken = default)
+        => Writer.WriteAsync(store => store.Insert(batch, options), batch?.Rows?.Count ?? 0, cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<RowSet> SelectAsync(SelectQuery query, CancellationToken cancellationToken = default)
+        => Writer.CallAsync(store => store.Select(query), cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<RowSet> AggregateAsync(AggregateQuery query, CancellationToken cancellationToken = default)
+        => Writer.CallAsync(store => store.Aggregate(query), cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<long> CountAsync(Filter? where, CancellationToken cancellationToken = default)
+        => Writer.CallAsync(store => store.Count(where), cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<WriteResult> UpdateAsync(Dictionary<string, object?> values, Filter? where, bool allRows, CancellationToken cancellationToken = default)
+        => Writer.WriteAsync(store => store.Update(values, where, allRows), 1, cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<WriteResult> DeleteAsync(Filter? where, bool allRows, CancellationToken cancellationToken = default)
+        => Writer.WriteAsync(store => store.Delete(where, allRows), 1, cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<CleanReport> CleanAsync(CancellationToken cancellationToken = default)
+        => Writer.CallAsync(store => store.Clean(), cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<ProducerProgress> GetProducerProgressAsync(string producerId, CancellationToken cancellationToken = default)
+        => Writer.CallAsync(store => store.Progress(producerId), cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<TableStats> GetStatsAsync(CancellationToken cancellationToken = default)
     {
-        foreach (var name in names)
-        {
-            try
-            {
-                _files.Delete(name);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                _logger.LogWarning(e, "Table {Table}: could not delete the file {File}; doctable clean will remove it", _table, name);
-            }
-        }
-        names.Clear();
+        var (commits, rows, writes, pending, peak) = Writer.Stats;
+        return Task.FromResult(new TableStats(this.GetPrimaryKeyString(), commits, rows, writes, pending, peak,
+            options.Value.MaxPendingRows, silo.SiloAddress.ToString(), GrainContext.ActivationId.ToString()));
     }
-
-    private void RollbackSavepoint()
-    {
-        Execute("ROLLBACK TO batch");
-        Execute("RELEASE batch");
-    }
-
-    private void Execute(string sql)
-    {
-        using var command = _connection!.CreateCommand();
-        command.CommandText = sql;
-        command.ExecuteNonQuery();
-    }
-
-    private Exception Translate(SqliteException e)
-        => e.SqliteErrorCode == 19 ? ConstraintErrors.Translate(_table, _schema!, e) : e;
 }

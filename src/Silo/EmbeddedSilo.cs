@@ -1,91 +1,129 @@
-using DocTable.Orleans.Grains;
-using DocTable.Orleans.Grains.Storage;
-using DocTable.Orleans.Silo.Runtime;
+using System.Net;
+using System.Net.Sockets;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
-namespace DocTable.Orleans.Silo;
+namespace DocTable.Orleans;
 
 /// <summary>Settings of a silo that runs in the caller's process.</summary>
 public sealed class EmbeddedSiloOptions
 {
     /// <summary>Table files and durability.</summary>
-    public TableStoreOptions Store { get; } = new();
+    public DocTableOptions Store { get; } = new();
 
-    /// <summary>Mailbox size and idle timings.</summary>
-    public GrainRuntimeOptions Runtime { get; } = new();
-
-    /// <summary>Where verbose queue inserters print; standard output when null.</summary>
-    public TextWriter? VerboseOutput { get; set; }
-
-    /// <summary>Logging; none when null.</summary>
+    /// <summary>Logging (warnings and errors to the console when null).</summary>
     public Action<ILoggingBuilder>? ConfigureLogging { get; set; }
 
-    /// <summary>Extra grain classes (interface to implementation), e.g. an application's own grains.</summary>
-    public Dictionary<Type, Type> ExtraGrains { get; } = [];
+    /// <summary>More silo configuration, e.g. an application's own grains or Orleans options.</summary>
+    public Action<ISiloBuilder>? ConfigureSilo { get; set; }
 }
 
 /// <summary>
-/// A silo in the caller's process: the grain runtime with the table, queue-inserter and producer
-/// grains registered over a data directory. <c>DocTableClient.StartEmbedded</c> starts one.
+/// An Orleans silo in the caller's process over a data directory: localhost clustering on free ports
+/// and a cluster id of its own, so several embedded silos — in one process or in several processes on
+/// one machine — never meet. Started by <c>DocTableClient.StartEmbeddedAsync</c>.
 /// </summary>
 public sealed class EmbeddedSilo : IAsyncDisposable
 {
-    private readonly ServiceProvider _services;
+    private const int PortAttempts = 5;
+    private readonly IHost _host;
 
-    private EmbeddedSilo(ServiceProvider services, GrainRuntime runtime)
-    {
-        _services = services;
-        Runtime = runtime;
-    }
+    private EmbeddedSilo(IHost host) => _host = host;
 
-    /// <summary>The grain runtime (also the silo's <see cref="IGrainFactory"/>).</summary>
-    public GrainRuntime Runtime { get; }
+    /// <summary>The silo's grain factory.</summary>
+    public IGrainFactory GrainFactory => _host.Services.GetRequiredService<IGrainFactory>();
 
     /// <summary>The silo's services.</summary>
-    public IServiceProvider Services => _services;
+    public IServiceProvider Services => _host.Services;
 
-    /// <summary>The grain classes every silo hosts.</summary>
-    public static IReadOnlyDictionary<Type, Type> StandardGrains { get; } = new Dictionary<Type, Type>
+    /// <summary>Starts a silo over <paramref name="options"/>; returns once it takes calls.</summary>
+    public static async Task<EmbeddedSilo> StartAsync(EmbeddedSiloOptions options, CancellationToken cancellationToken = default)
     {
-        [typeof(ITableGrain)] = typeof(TableGrain),
-        [typeof(IQueueInserterGrain)] = typeof(QueueInserterGrain),
-        [typeof(IProducerGrain)] = typeof(ProducerGrain),
-    };
-
-    /// <summary>Starts a silo over <paramref name="options"/>.</summary>
-    public static EmbeddedSilo Start(EmbeddedSiloOptions options)
-    {
-        var services = new ServiceCollection();
-        services.AddLogging(logging => options.ConfigureLogging?.Invoke(logging));
-        AddGrainServices(services, options.Store, options.VerboseOutput);
-        var provider = services.BuildServiceProvider();
-        var grains = new Dictionary<Type, Type>(StandardGrains);
-        foreach (var (iface, impl) in options.ExtraGrains) grains[iface] = impl;
-        return new EmbeddedSilo(provider, new GrainRuntime(grains, provider, options.Runtime));
-    }
-
-    /// <summary>Registers what the standard grains need: store options and the verbose output.</summary>
-    public static void AddGrainServices(IServiceCollection services, TableStoreOptions store, TextWriter? verboseOutput)
-    {
-        services.AddOptions<TableStoreOptions>().Configure(o =>
+        ArgumentNullException.ThrowIfNull(options);
+        for (var attempt = 1; ; attempt++)
         {
-            o.DataDirectory = store.DataDirectory;
-            o.Durability = store.Durability;
-            o.BusyTimeout = store.BusyTimeout;
-            o.MaxRowsPerTransaction = store.MaxRowsPerTransaction;
-            o.MaxTransactionAge = store.MaxTransactionAge;
-        });
-        services.AddSingleton(new VerboseOutput { Writer = verboseOutput ?? Console.Out });
+            var host = Build(options, FreePort(), FreePort());
+            try
+            {
+                await host.StartAsync(cancellationToken).ConfigureAwait(false);
+                return new EmbeddedSilo(host);
+            }
+            catch (Exception e) when (attempt < PortAttempts && IsPortTaken(e))
+            {
+                // Another process took a port between our probe and the bind: try others.
+                host.Dispose();
+            }
+            catch
+            {
+                host.Dispose();
+                throw;
+            }
+        }
     }
 
-    /// <summary>Graceful shutdown: drains mailboxes, flushes inserters, commits and closes tables.</summary>
-    public Task StopAsync() => Runtime.StopAsync();
+    private static IHost Build(EmbeddedSiloOptions options, int siloPort, int gatewayPort)
+    {
+        var builder = new HostApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        if (options.ConfigureLogging is { } logging)
+        {
+            logging(builder.Logging);
+        }
+        else
+        {
+            // On standard error, so that a program's own output stays clean. The watchdog's warning
+            // about a slow start and the silo's server-GC notice say nothing to a user of the store.
+            builder.Logging.AddSimpleConsole(o => o.SingleLine = true)
+                .AddFilter("Orleans.Runtime.Watchdog", LogLevel.Error)
+                .AddFilter("Orleans.Runtime.Silo", LogLevel.Error);
+            builder.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+        }
+        var store = options.Store;
+        builder.UseOrleans(silo =>
+        {
+            silo.UseLocalhostClustering(siloPort, gatewayPort, serviceId: "doctable", clusterId: "doctable-embedded-" + Guid.NewGuid().ToString("N"));
+            silo.AddDocTable(o =>
+            {
+                o.DataDirectory = store.DataDirectory;
+                o.Durability = store.Durability;
+                o.BusyTimeout = store.BusyTimeout;
+                o.MaxRowsPerTransaction = store.MaxRowsPerTransaction;
+                o.MaxTransactionAge = store.MaxTransactionAge;
+                o.MaxPendingRows = store.MaxPendingRows;
+            });
+            options.ConfigureSilo?.Invoke(silo);
+        });
+        return builder.Build();
+    }
+
+    private static int FreePort()
+    {
+        using var probe = new TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        return ((IPEndPoint)probe.LocalEndpoint).Port;
+    }
+
+    private static bool IsPortTaken(Exception e)
+    {
+        for (Exception? x = e; x is not null; x = x.InnerException)
+            if (x is SocketException { SocketErrorCode: SocketError.AddressAlreadyInUse }) return true;
+        return e is AggregateException a && a.InnerExceptions.Any(IsPortTaken);
+    }
+
+    /// <summary>Graceful shutdown: queue inserters flush, tables commit, checkpoint and close.</summary>
+    public Task StopAsync(CancellationToken cancellationToken = default) => _host.StopAsync(cancellationToken);
 
     /// <inheritdoc/>
     public async ValueTask DisposeAsync()
     {
-        await Runtime.StopAsync().ConfigureAwait(false);
-        await _services.DisposeAsync().ConfigureAwait(false);
+        try
+        {
+            await _host.StopAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            _host.Dispose();
+        }
     }
 }

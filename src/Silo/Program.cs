@@ -1,10 +1,9 @@
-using DocTable.Orleans.Silo.Cluster;
-using Microsoft.Extensions.Configuration;
+using DocTable.Orleans;
 using Microsoft.Extensions.Hosting;
 
-// A cluster silo: table grains fed by their RabbitMQ queues.
-// Settings: --broker amqp://user:pass@host:5672/ --data DIR [--group G], or DOCTABLE__BROKER, DOCTABLE__DATA, ...
-var builder = ClusterSiloHost.CreateBuilder(args);
-builder.Configuration.AddCommandLine(args, ClusterSiloHost.Switches.ToDictionary());
-builder.AddDocTableSilo();
+// A DocTable silo: Orleans with the DocTable grains over a data directory.
+var builder = Host.CreateApplicationBuilder(args);
+builder.UseOrleans(silo => silo
+    .UseLocalhostClustering()
+    .AddDocTable(o => o.DataDirectory = builder.Configuration["DocTable:Data"] ?? "data"));
 await builder.Build().RunAsync();

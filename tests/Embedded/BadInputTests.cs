@@ -21,7 +21,7 @@ public sealed class BadInputTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _client = _store.Start();
+        _client = await _store.StartAsync();
         _db = _client.Table<SimpleRow>(Table);
         _grain = _client.GrainFactory.GetGrain<ITableGrain>(Table);
         await _db.InsertManyAsync(Enumerable.Range(0, 5).Select(i => new SimpleRow { Process = "seed", Number = i }));
@@ -44,8 +44,7 @@ public sealed class BadInputTests : IAsyncLifetime
 
     private async Task InsertRawAsync(string[] columns, params object?[][] rows)
     {
-        var result = await _grain.InsertAsync(new RowBatch(columns, [.. rows]), InsertOptions.Default);
-        await result.Durable;
+        await _grain.InsertAsync(new RowBatch(columns, [.. rows]), InsertOptions.Default);
     }
 
     [Fact]
@@ -184,7 +183,9 @@ public sealed class BadInputTests : IAsyncLifetime
     public async Task IllegalTableName_IsTyped_AndCreatesNoFile()
     {
         Assert.Throws<InvalidIdentifierException>(() => _client.Table<SimpleRow>("x; drop"));
-        foreach (var name in new[] { "x; drop", "sqlite_master", "__doctable_schema", "", "9lives", new string('a', 65) })
+        Assert.Throws<InvalidIdentifierException>(() => _client.Table<SimpleRow>(""));
+        // An empty key is refused by Orleans itself before any grain sees it; the others reach the table grain.
+        foreach (var name in new[] { "x; drop", "sqlite_master", "__doctable_schema", "9lives", new string('a', 65) })
         {
             var grain = _client.GrainFactory.GetGrain<ITableGrain>(name);
             await Assert.ThrowsAsync<InvalidIdentifierException>(() => grain.OpenAsync(_db.Schema)).WaitAsync(Wait.Long);
@@ -201,7 +202,7 @@ public sealed class BadInputTests : IAsyncLifetime
         var calls = Enumerable.Range(0, 20).Select(_ => Task.Run(() => grain.CountAsync(null))).ToArray();
         foreach (var call in calls)
             await Assert.ThrowsAsync<InvalidIdentifierException>(() => call.WaitAsync(Wait.Long));
-        Assert.Equal(1, _client.Silo!.Runtime.ActivationCount);
+        Assert.Empty(Directory.GetFiles(_store.DataDir, "bad*"));
     }
 
     [Fact]

@@ -11,7 +11,7 @@ public sealed class CliData : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        await using var client = Store.Start();
+        await using var client = await Store.StartAsync();
         await client.Table<SimpleRow>("cli").InsertManyAsync(
             Enumerable.Range(0, 20).Select(n => new SimpleRow { Process = n < 10 ? "A" : "B", Number = n }));
     }

@@ -15,7 +15,7 @@ public sealed class ConcurrentInsertTests
     {
         const int producers = 16, perProducer = 10_000;
         await using var store = new TempStore();
-        var client = store.Start();
+        var client = await store.StartAsync();
         var returned = new ConcurrentDictionary<(string Process, int Number), long>();
 
         await client.Distribute(producers).MapChunkAsync(Enumerable.Range(0, producers).ToArray(), async (chunk, producer, ct) =>
@@ -47,7 +47,7 @@ public sealed class ConcurrentInsertTests
         const int callers = 8, perCaller = 250;
         await using var store = new TempStore();
         var returned = new ConcurrentDictionary<long, (string, int)>();
-        await using (var client = store.Start())
+        await using (var client = await store.StartAsync())
         {
             var db = client.Table<SimpleRow>(Table);
             await Task.WhenAll(Enumerable.Range(0, callers).Select(c => Task.Run(async () =>
@@ -60,7 +60,7 @@ public sealed class ConcurrentInsertTests
             }))).WaitAsync(TimeSpan.FromMinutes(1));
         }
 
-        var reopened = store.Start();
+        var reopened = await store.StartAsync();
         var rows = await reopened.Table<SimpleRow>(Table).SelectAsync();
         Assert.Equal(callers * perCaller, rows.Count);
         foreach (var row in rows) Assert.Equal(returned[row.Id], (row.Process!, row.Number));
@@ -70,7 +70,7 @@ public sealed class ConcurrentInsertTests
     public async Task ACompletedInsert_IsCommitted_EvenWhileOtherWritesKeepTheTransactionBusy()
     {
         await using var store = new TempStore();
-        var client = store.Start();
+        var client = await store.StartAsync();
         var db = client.Table<SimpleRow>(Table);
         await db.OpenAsync();
         using var stop = new CancellationTokenSource();

@@ -21,7 +21,7 @@ public sealed class DistributeTests
     public async Task Chunks_AreContiguous_AndCoverEveryItemOnce(int count, int workers)
     {
         await using var store = new TempStore();
-        var client = store.Start();
+        var client = await store.StartAsync();
         var items = Enumerable.Range(1000, count).ToArray();
         var seen = new ConcurrentDictionary<int, (string Producer, int[] Chunk)>();
 
@@ -44,7 +44,7 @@ public sealed class DistributeTests
     {
         const int workers = 64;
         await using var store = new TempStore();
-        var client = store.Start();
+        var client = await store.StartAsync();
         var arrived = 0;
         var everyone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -64,7 +64,7 @@ public sealed class DistributeTests
     {
         const int workers = 4, thrower = 2;
         await using var store = new TempStore();
-        var client = store.Start();
+        var client = await store.StartAsync();
         var stopped = 0;
         using var othersWriting = new CountdownEvent(workers - 1);
 
@@ -107,7 +107,7 @@ public sealed class DistributeTests
     public async Task CancellingTheCaller_CancelsTheWorkers()
     {
         await using var store = new TempStore();
-        var client = store.Start();
+        var client = await store.StartAsync();
         using var cts = new CancellationTokenSource();
         using var started = new CountdownEvent(3);
 
@@ -126,7 +126,7 @@ public sealed class DistributeTests
     public async Task ZeroWorkers_IsRefused()
     {
         await using var store = new TempStore();
-        var client = store.Start();
+        var client = await store.StartAsync();
         Assert.Throws<ArgumentOutOfRangeException>(() => client.Distribute(0));
     }
 }

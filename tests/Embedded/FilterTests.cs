@@ -12,7 +12,7 @@ public sealed class FilterTests : IAsyncLifetime
     /// <summary>Rows n = 0..19; name is null when n % 5 == 0, otherwise "n{n}"; even = n % 2 == 0.</summary>
     public async Task InitializeAsync()
     {
-        _db = _store.Start().Table<FilterRow>("filtered");
+        _db = (await _store.StartAsync()).Table<FilterRow>("filtered");
         await _db.InsertManyAsync(Enumerable.Range(0, 20).Select(n => new FilterRow { N = n, Name = n % 5 == 0 ? null : "n" + n, Even = n % 2 == 0 }));
     }
 

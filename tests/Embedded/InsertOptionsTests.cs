@@ -13,7 +13,7 @@ public sealed class InsertOptionsTests
     public async Task OnConflictIgnore_SkipsTheConflictingRows_AndReportsIdZeroForThem()
     {
         await using var store = new TempStore();
-        var db = store.Start().Table<KeyedRow>(Table);
+        var db = (await store.StartAsync()).Table<KeyedRow>(Table);
         await db.InsertAsync(new KeyedRow { Key = "a", Score = 1 });
 
         var ids = await db.InsertManyAsync([new() { Key = "b", Score = 2 }, new() { Key = "a", Score = 3 }, new() { Key = "c", Score = 4 }], OnConflict.Ignore);
@@ -27,7 +27,7 @@ public sealed class InsertOptionsTests
     public async Task OnConflictReplace_ReplacesTheExistingRow()
     {
         await using var store = new TempStore();
-        var db = store.Start().Table<KeyedRow>(Table);
+        var db = (await store.StartAsync()).Table<KeyedRow>(Table);
         var first = await db.InsertAsync(new KeyedRow { Key = "a", Score = 1 });
 
         var ids = await db.InsertManyAsync([new() { Key = "a", Score = 9 }], OnConflict.Replace);
@@ -41,15 +41,13 @@ public sealed class InsertOptionsTests
     public async Task ProducerSequence_SkipsARedeliveredBatch_EvenAfterReopen()
     {
         await using var store = new TempStore();
-        var client = store.Start();
+        var client = await store.StartAsync();
         await client.Table<KeyedRow>(Table).OpenAsync();
         var grain = client.GrainFactory.GetGrain<ITableGrain>(Table);
 
         async Task<WriteResult> Send(ITableGrain g, long sequence, params string[] keys)
         {
-            var result = await g.InsertAsync(new RowBatch(Columns, keys.Select(k => new object?[] { k, 1L }).ToList()), new InsertOptions(ProducerId: "prod-1", Sequence: sequence));
-            await result.Durable;
-            return result;
+            return await g.InsertAsync(new RowBatch(Columns, keys.Select(k => new object?[] { k, 1L }).ToList()), new InsertOptions(ProducerId: "prod-1", Sequence: sequence));
         }
 
         Assert.False((await Send(grain, 1, "a", "b")).Duplicate);
@@ -59,7 +57,7 @@ public sealed class InsertOptionsTests
         Assert.Equal(2, (await Send(grain, 2, "c", "d")).Affected);
         await client.DisposeAsync();
 
-        var reopened = store.Start();
+        var reopened = await store.StartAsync();
         var grain2 = reopened.GrainFactory.GetGrain<ITableGrain>(Table);
         Assert.True((await Send(grain2, 2, "c", "d")).Duplicate);
         Assert.True((await Send(grain2, 1, "x")).Duplicate);
@@ -70,7 +68,7 @@ public sealed class InsertOptionsTests
     public async Task ARejectedBatch_DoesNotAdvanceTheProducerSequence()
     {
         await using var store = new TempStore();
-        var client = store.Start();
+        var client = await store.StartAsync();
         await client.Table<KeyedRow>(Table).OpenAsync();
         var grain = client.GrainFactory.GetGrain<ITableGrain>(Table);
         var options = new InsertOptions(ProducerId: "prod-2", Sequence: 1);
@@ -78,7 +76,6 @@ public sealed class InsertOptionsTests
         await Assert.ThrowsAsync<ConstraintViolationException>(() =>
             grain.InsertAsync(new RowBatch(Columns, [["same", 1L], ["same", 2L]]), options));
         var retry = await grain.InsertAsync(new RowBatch(Columns, [["same", 1L], ["other", 2L]]), options);
-        await retry.Durable;
 
         Assert.False(retry.Duplicate);
         Assert.Equal(2, await grain.CountAsync(null));

@@ -1,3 +1,4 @@
+using Orleans.Configuration;
 using DocTable.Orleans.Client.Cli;
 using DocTable.Orleans.Tests.Embedded.Support;
 using Xunit;
@@ -18,7 +19,7 @@ public sealed class QueueInserterTests
     public async Task FullChunk_IsWrittenBeforeTheInsertReturns()
     {
         await using var store = new TempStore();
-        var client = store.Start();
+        var client = await store.StartAsync();
         var db = client.Table<SimpleRow>(Table);
         await using var inserter = db.GetQueueInserter(chunkSize: 3);
 
@@ -40,7 +41,7 @@ public sealed class QueueInserterTests
     public async Task FlushInterval_WritesWaitingRowsWithoutAnyFurtherCall()
     {
         await using var store = new TempStore();
-        var client = store.Start();
+        var client = await store.StartAsync();
         var db = client.Table<SimpleRow>(Table);
         var inserter = db.GetQueueInserter(chunkSize: 1000, flushInterval: TimeSpan.FromMilliseconds(100));
         for (var i = 0; i < 5; i++) await inserter.InsertAsync(Row(i));
@@ -54,7 +55,7 @@ public sealed class QueueInserterTests
     public async Task FlushAsync_WritesEverythingAndReturnsTheCount()
     {
         await using var store = new TempStore();
-        var client = store.Start();
+        var client = await store.StartAsync();
         var db = client.Table<SimpleRow>(Table);
         var inserter = db.GetQueueInserter(chunkSize: 100);
         Assert.Equal(0, await inserter.FlushAsync());
@@ -70,7 +71,7 @@ public sealed class QueueInserterTests
     public async Task DisposeAsync_Flushes()
     {
         await using var store = new TempStore();
-        var client = store.Start();
+        var client = await store.StartAsync();
         await using (var inserter = client.Table<SimpleRow>(Table).GetQueueInserter(chunkSize: 100))
         {
             for (var i = 0; i < 7; i++) await inserter.InsertAsync(Row(i));
@@ -82,19 +83,19 @@ public sealed class QueueInserterTests
     public async Task IdleDeactivation_Flushes_AndTheSameHandleKeepsWorkingAfterwards()
     {
         await using var store = new TempStore();
-        var client = store.Start(o =>
+        var client = await store.StartAsync(o => o.ConfigureSilo = silo => silo.Configure<GrainCollectionOptions>(c =>
         {
-            o.Runtime.IdleTimeout = TimeSpan.FromMilliseconds(1500);
-            o.Runtime.CollectionInterval = TimeSpan.FromMilliseconds(100);
-        });
+            c.CollectionAge = TimeSpan.FromMilliseconds(1500);
+            c.CollectionQuantum = TimeSpan.FromMilliseconds(100);
+        }));
         var db = client.Table<SimpleRow>(Table);
         var inserter = db.GetQueueInserter(chunkSize: 100, flushInterval: TimeSpan.FromHours(1));
         for (var i = 0; i < 4; i++) await inserter.InsertAsync(Row(i));
         Assert.Equal(0, await db.CountAsync());
 
         // Neither the chunk size nor the hour-long interval is reached: only idle deactivation flushes.
-        // The inserter's timer ticks every second, more often than the idle timeout: ticks must not
-        // count as activity, or the grain would never go idle.
+        // The inserter's timer ticks every second, more often than the collection age: ticks must not
+        // count as activity (KeepAlive = false), or the grain would never go idle.
         await Wait.UntilAsync(async () => await db.CountAsync() == 4, "idle deactivation flushed the 4 rows");
 
         for (var i = 4; i < 6; i++) await inserter.InsertAsync(Row(i));
@@ -106,11 +107,11 @@ public sealed class QueueInserterTests
     public async Task ExplicitDeactivateIdle_Flushes()
     {
         await using var store = new TempStore();
-        var client = store.Start();
+        var client = await store.StartAsync();
         var inserter = client.Table<SimpleRow>(Table).GetQueueInserter(chunkSize: 100);
         for (var i = 0; i < 3; i++) await inserter.InsertAsync(Row(i));
 
-        Assert.True(await client.Silo!.Runtime.DeactivateIdleAsync(TimeSpan.Zero) >= 1);
+        await client.GrainFactory.GetGrain<IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero);
 
         Assert.Equal(new[] { 0, 1, 2 }, await NumbersAsync(client));
     }
@@ -119,7 +120,7 @@ public sealed class QueueInserterTests
     public async Task SiloShutdownWithBufferedRows_FlushesThemToTheFile()
     {
         await using var store = new TempStore();
-        var first = store.Start();
+        var first = await store.StartAsync();
         var inserter = first.Table<SimpleRow>(Table).GetQueueInserter(chunkSize: 100);
         for (var i = 0; i < 6; i++) await inserter.InsertAsync(Row(i));
         Assert.Equal(6, await inserter.GetPendingAsync());
@@ -127,7 +128,7 @@ public sealed class QueueInserterTests
         await first.DisposeAsync();
 
         Assert.Equal(6L, store.Query(Table, $"SELECT COUNT(*) FROM {Table}")[0][0]);
-        var reopened = store.Start();
+        var reopened = await store.StartAsync();
         Assert.Equal(new[] { 0, 1, 2, 3, 4, 5 }, await NumbersAsync(reopened));
     }
 
@@ -136,7 +137,8 @@ public sealed class QueueInserterTests
     {
         await using var store = new TempStore();
         var output = new StringWriter();
-        var client = store.Start(o => o.VerboseOutput = output);
+        var client = await store.StartAsync();
+        client.VerboseOutput = output;
         var db = client.Table<SimpleRow>(Table);
         await using (var inserter = db.GetQueueInserter(chunkSize: 2, verbose: true))
         {
@@ -154,7 +156,7 @@ public sealed class QueueInserterTests
     {
         const int producers = 6, perProducer = 1_003;
         await using var store = new TempStore();
-        var client = store.Start();
+        var client = await store.StartAsync();
         await client.Distribute(producers).MapChunkAsync(Enumerable.Range(0, producers).ToArray(), async (chunk, producer, ct) =>
         {
             await using var inserter = producer.Table<SimpleRow>(Table).GetQueueInserter(chunkSize: 7, flushInterval: TimeSpan.FromMilliseconds(20));
@@ -171,7 +173,7 @@ public sealed class QueueInserterTests
     public async Task ATimedFlushTheTableRejects_IsReportedToTheNextCall_AndTheInserterGoesOn()
     {
         await using var store = new TempStore();
-        var client = store.Start();
+        var client = await store.StartAsync();
         var db = client.Table<KeyedRow>("keyed");
         await db.InsertAsync(new KeyedRow { Key = "taken" });
         var inserter = db.GetQueueInserter(chunkSize: 100, flushInterval: TimeSpan.FromMilliseconds(50));

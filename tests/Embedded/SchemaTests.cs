@@ -58,7 +58,7 @@ public sealed class SchemaTests
     public async Task EveryColumnType_RoundTrips_IncludingNulls()
     {
         await using var store = new TempStore();
-        var client = store.Start();
+        var client = await store.StartAsync();
         var db = client.Table<AllTypesRow>("all_types");
         var full = Full();
         var empty = new AllTypesRow { Bool = false, Text = "", When = DateTime.MinValue.ToUniversalTime(), Json = new Payload("", []) };
@@ -105,7 +105,7 @@ public sealed class SchemaTests
     public async Task Id_IsAutoincrement_AndNeverReused()
     {
         await using var store = new TempStore();
-        var db = store.Start().Table<ShapeV1>("ids");
+        var db = (await store.StartAsync()).Table<ShapeV1>("ids");
         Assert.Equal(new long[] { 1, 2, 3 }, await db.InsertManyAsync([new() { Number = 1 }, new() { Number = 2 }, new() { Number = 3 }]));
         Assert.Equal(1, await db.DeleteAsync(db["id"] == 3));
         Assert.Equal(4, await db.InsertAsync(new ShapeV1 { Number = 4 }));
@@ -116,7 +116,7 @@ public sealed class SchemaTests
     public async Task Added_IsSetOnInsertOnly_Updated_ChangesOnEveryUpdate()
     {
         await using var store = new TempStore();
-        var db = store.Start().Table<AllTypesRow>("stamps");
+        var db = (await store.StartAsync()).Table<AllTypesRow>("stamps");
         var before = DateTime.UtcNow.AddSeconds(-1);
         var id = await db.InsertAsync(Full());
         var inserted = (await db.FirstAsync(db["id"] == id))!;
@@ -138,12 +138,11 @@ public sealed class SchemaTests
     public async Task Default_AppliesWhenAnInsertOmitsTheColumn()
     {
         await using var store = new TempStore();
-        var client = store.Start();
+        var client = await store.StartAsync();
         var db = client.Table<KeyedRow>("keyed");
         await db.OpenAsync();
         var grain = client.GrainFactory.GetGrain<ITableGrain>("keyed");
         var result = await grain.InsertAsync(new RowBatch(["key", "score"], [["k", 1L]]), InsertOptions.Default);
-        await result.Durable;
 
         Assert.Equal("none", (await db.FirstAsync(db["id"] == result.Ids[0]))!.Tag);
         Assert.Contains("DEFAULT 'none'", (string)store.Query("keyed", "SELECT sql FROM sqlite_master WHERE name = 'keyed'")[0][0]!);
@@ -153,7 +152,7 @@ public sealed class SchemaTests
     public async Task Unique_ViolationIsTyped_AndLeavesTheTableUnchanged()
     {
         await using var store = new TempStore();
-        var db = store.Start().Table<KeyedRow>("keyed");
+        var db = (await store.StartAsync()).Table<KeyedRow>("keyed");
         await db.InsertManyAsync([new() { Key = "a", Score = 1 }, new() { Key = "b", Score = 2 }]);
         var before = store.Snapshot("keyed");
 
@@ -170,7 +169,7 @@ public sealed class SchemaTests
     public async Task Indexed_CreatesAnIndex()
     {
         await using var store = new TempStore();
-        await store.Start().Table<KeyedRow>("keyed").OpenAsync();
+        await (await store.StartAsync()).Table<KeyedRow>("keyed").OpenAsync();
         var indexes = store.Query("keyed", "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'keyed' AND sql IS NOT NULL")
             .Select(r => (string)r[0]!).ToList();
         Assert.Contains(indexes, sql => sql.Contains("(\"score\")", StringComparison.Ordinal));
@@ -181,11 +180,11 @@ public sealed class SchemaTests
     public async Task ReopeningWithAnotherType_ForAColumn_FailsNamingTheColumn()
     {
         await using var store = new TempStore();
-        await using (var first = store.Start())
+        await using (var first = await store.StartAsync())
             await first.Table<ShapeV1>("shape").InsertAsync(new ShapeV1 { Number = 1 });
         var before = store.Snapshot("shape");
 
-        var client = store.Start();
+        var client = await store.StartAsync();
         var error = await Assert.ThrowsAsync<SchemaMismatchException>(() => client.Table<ShapeWrongType>("shape").CountAsync());
         Assert.Contains("'number'", error.Message);
         Assert.Contains("Int32", error.Message);
@@ -199,10 +198,10 @@ public sealed class SchemaTests
     public async Task ANewNullableColumn_IsAddedToTheExistingTable()
     {
         await using var store = new TempStore();
-        await using (var first = store.Start())
+        await using (var first = await store.StartAsync())
             await first.Table<ShapeV1>("shape").InsertAsync(new ShapeV1 { Number = 1 });
 
-        await using (var second = store.Start())
+        await using (var second = await store.StartAsync())
         {
             var db = second.Table<ShapeWithNote>("shape");
             await db.InsertAsync(new ShapeWithNote { Number = 2, Note = "new" });
@@ -212,7 +211,7 @@ public sealed class SchemaTests
 
         var columns = store.Query("shape", "SELECT name FROM pragma_table_info('shape')").Select(r => (string)r[0]!).ToList();
         Assert.Equal(["id", "number", "note"], columns);
-        var third = store.Start();
+        var third = await store.StartAsync();
         Assert.Equal(2, await third.Table<ShapeV1>("shape").CountAsync());
         var withNote = third.Table<ShapeWithNote>("shape");
         Assert.Equal(1, await withNote.CountAsync(withNote["note"] == "new"));
@@ -222,10 +221,10 @@ public sealed class SchemaTests
     public async Task ANewNotNullColumnWithoutDefault_IsRefusedNamingIt_AndTheTableIsUnchanged()
     {
         await using var store = new TempStore();
-        await using (var first = store.Start())
+        await using (var first = await store.StartAsync())
             await first.Table<ShapeV1>("shape").InsertAsync(new ShapeV1 { Number = 1 });
 
-        var client = store.Start();
+        var client = await store.StartAsync();
         var error = await Assert.ThrowsAsync<SchemaMismatchException>(() => client.Table<ShapeWithRequired>("shape").OpenAsync());
         Assert.Contains("'required'", error.Message);
         Assert.Contains("NOT NULL", error.Message);

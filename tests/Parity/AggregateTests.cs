@@ -10,7 +10,7 @@ public sealed class AggregateTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _store = TempStore.Create();
+        _store = await TempStore.CreateAsync();
         _table = _store.Client.Table<Sample>("agg");
         _rows = Enumerable.Range(1, 30).Select(i => new Sample
         {
@@ -81,7 +81,7 @@ public sealed class StreamingTests
     [Fact]
     public async Task HundredThousandRowsStreamInBoundedChunksOnceAndInOrder()
     {
-        await using var store = TempStore.Create();
+        await using var store = await TempStore.CreateAsync();
         var table = store.Client.Table<Sample>("big");
         const int total = 100_000;
         await table.InsertManyAsync(Enumerable.Range(0, total).Select(i => new Sample { Number = i, Process = i % 2 == 0 ? "even" : "odd" }));

@@ -61,7 +61,7 @@ public sealed class ConstraintTests
     [Fact]
     public async Task CompositeUniqueCheckAndIndexAreEnforcedAndNamed()
     {
-        await using var store = TempStore.Create();
+        await using var store = await TempStore.CreateAsync();
         var table = store.Client.Table<Pair>("pairs");
         await table.InsertManyAsync([new Pair { A = 1, B = 1 }, new Pair { A = 1, B = 2 }, new Pair { A = 2, B = 1 }]);
 
@@ -102,7 +102,7 @@ public sealed class ConstraintTests
     [Fact]
     public async Task SelfReferencingForeignKeyIsEnforced()
     {
-        await using var store = TempStore.Create();
+        await using var store = await TempStore.CreateAsync();
         var nodes = store.Client.Table<Node>("nodes");
         var root = await nodes.InsertAsync(new Node { Label = "root" });
         var child = await nodes.InsertAsync(new Node { ParentId = root, Label = "child" });
@@ -160,7 +160,7 @@ public sealed class ConstraintTests
     {
         var name = RowMapper<Scored>.Instance.Schema.Constraints.Single().Name;
         Assert.Matches("^ck_[0-9a-f]{12}$", name);
-        await using var store = TempStore.Create();
+        await using var store = await TempStore.CreateAsync();
         var e = await Assert.ThrowsAsync<ConstraintViolationException>(() => store.Client.Table<Scored>("scored").InsertAsync(new Scored { Score = 101 }));
         Assert.Equal(name, e.Constraint);
         Assert.Contains("score <= 100", e.Message);
@@ -191,7 +191,7 @@ public sealed class ConstraintTests
     {
         var columns = new List<ColumnDef> { new("id", ColumnType.Int64, ColumnRole.Id, Nullable: false), new("number", ColumnType.Int64), new("code", ColumnType.Text) };
         var schema = new TableSchema(columns, [new TableConstraint(ConstraintKind.Check, "ck", [], expression)]);
-        await using var store = TempStore.Create();
+        await using var store = await TempStore.CreateAsync();
         var grain = store.Client.GrainFactory.GetGrain<ITableGrain>("t");
         var stored = await grain.OpenAsync(schema);
         Assert.Equal(expression, stored.FindConstraint("ck")!.Expression);

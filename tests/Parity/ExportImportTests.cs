@@ -32,7 +32,7 @@ public sealed class ExportImportTests
     [InlineData("jsonl")]
     public async Task ExportThenImportIntoANewTableGivesTheSameRows(string format)
     {
-        await using var store = TempStore.Create();
+        await using var store = await TempStore.CreateAsync();
         var source = store.Client.Table<Wide>("wide");
         var many = Enumerable.Range(0, 2500).Select(i => new Wide { Text = "r" + i, Number = i }).ToList();
         await source.InsertManyAsync(Rows().Concat(many));
@@ -73,7 +73,7 @@ public sealed class ExportImportTests
     [Fact]
     public async Task BadInputNamesLineAndColumnAndImportsNothing()
     {
-        await using var store = TempStore.Create();
+        await using var store = await TempStore.CreateAsync();
         await store.Client.Table<Wide>("wide").InsertAsync(new Wide { Number = 1 });
         var schema = await store.Client.Table<Wide>("wide").OpenAsync();
         await store.Client.DisposeAsync();

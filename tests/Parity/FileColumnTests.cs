@@ -37,7 +37,7 @@ public sealed class FileColumnTests
     [Fact]
     public async Task ValuesLiveInFilesAndUpdateAndDeleteRemoveTheOldOnes()
     {
-        await using var store = TempStore.Create();
+        await using var store = await TempStore.CreateAsync();
         var docs = store.Client.Table<Doc>("docs");
         var big = new string('x', 200_000) + " ✓";
         await docs.InsertManyAsync([
@@ -80,7 +80,7 @@ public sealed class FileColumnTests
     [Fact]
     public async Task RejectedWritesLeaveNoFilesAndFileColumnsCannotBeCompared()
     {
-        await using var store = TempStore.Create();
+        await using var store = await TempStore.CreateAsync();
         var docs = store.Client.Table<Doc>("docs");
         await docs.InsertAsync(new Doc { Key = "a", Body = "one" });
         var e = await Assert.ThrowsAsync<ConstraintViolationException>(() => docs.InsertManyAsync([new Doc { Key = "b", Body = "two" }, new Doc { Key = "a", Body = "dup", Raw = [9] }]));
@@ -106,7 +106,7 @@ public sealed class FileColumnTests
     [Fact]
     public async Task CleanRemovesOrphansAndReportsRowsWithMissingFiles()
     {
-        await using var store = TempStore.Create();
+        await using var store = await TempStore.CreateAsync();
         var docs = store.Client.Table<Doc>("docs");
         var ids = await docs.InsertManyAsync([new Doc { Key = "a", Body = "one" }, new Doc { Key = "b", Body = "two", Raw = [2] }]);
         await store.Client.DisposeAsync();
@@ -146,7 +146,7 @@ public sealed class FileColumnTests
     [Fact]
     public async Task ExportAndImportCarryFileContents()
     {
-        await using var store = TempStore.Create();
+        await using var store = await TempStore.CreateAsync();
         await store.Client.Table<Doc>("docs").InsertManyAsync([new Doc { Key = "a", Body = "text\nwith, \"quotes\"", Raw = [0, 255] }, new Doc { Key = "b" }]);
         await store.Client.DisposeAsync();
         var file = Path.Combine(store.Directory, "docs.csv");
@@ -163,7 +163,7 @@ public sealed class FileColumnTests
     [Fact]
     public async Task KilledBetweenFileWriteAndCommitLeavesOnlyAnOrphanThatCleanRemoves()
     {
-        await using var store = TempStore.Create();
+        await using var store = await TempStore.CreateAsync();
         await store.Client.Table<Doc>("docs").OpenAsync();
         await store.Client.DisposeAsync();
         var csv = Path.Combine(store.Directory, "docs.csv");

@@ -36,7 +36,7 @@ public sealed class MigrationTests
     [Fact]
     public async Task AddedColumnsAreAddedToTheExistingTableAndSurviveRestart()
     {
-        await using var store = TempStore.Create();
+        await using var store = await TempStore.CreateAsync();
         await store.Client.Table<V1>("m").InsertAsync(new V1 { Number = 1, Name = "old" });
 
         var v2 = store.Client.Table<V2>("m");
@@ -60,7 +60,7 @@ public sealed class MigrationTests
     [Fact]
     public async Task IncompatibleChangesFailNamingColumnAndDifferenceAndChangeNothing()
     {
-        await using var store = TempStore.Create();
+        await using var store = await TempStore.CreateAsync();
         await store.Client.Table<V1>("m").InsertAsync(new V1 { Number = 1, Name = "x" });
 
         await AssertMismatch<NameIsInt>(store, "'name'", "type is Text in the stored table but Int32 in the row type");

@@ -19,7 +19,7 @@ public sealed class ReadOnlyTests
     [Fact]
     public async Task ReadOnlyTableRefusesEveryWriteAndServesReads()
     {
-        await using var store = TempStore.Create();
+        await using var store = await TempStore.CreateAsync();
         var writable = store.Client.Table<Sample>("ro");
         await writable.InsertManyAsync([new Sample { Number = 1, Process = "AB" }, new Sample { Number = 2 }]);
 
@@ -43,7 +43,7 @@ public sealed class ReadOnlyTests
     [Fact]
     public async Task ReadOnlyNeverCreatesOrMigrates()
     {
-        await using var store = TempStore.Create();
+        await using var store = await TempStore.CreateAsync();
         await Assert.ThrowsAsync<UnknownTableException>(() => store.Client.Table<Sample>("missing", readOnly: true).CountAsync());
         Assert.False(File.Exists(Path.Combine(store.Directory, "missing.db")));
 

@@ -13,17 +13,17 @@ internal sealed class TempStore : IAsyncDisposable
 
     public DocTableClient Client { get; private set; }
 
-    public static TempStore Create()
+    public static async Task<TempStore> CreateAsync()
     {
         var dir = System.IO.Directory.CreateTempSubdirectory("doctable-parity-").FullName;
-        return new TempStore(dir, DocTableClient.StartEmbedded(dir));
+        return new TempStore(dir, await DocTableClient.StartEmbeddedAsync(dir));
     }
 
     /// <summary>Stops the silo (commit, close) and starts a new one over the same directory.</summary>
     public async Task RestartAsync()
     {
         await Client.DisposeAsync();
-        Client = DocTableClient.StartEmbedded(Directory);
+        Client = await DocTableClient.StartEmbeddedAsync(Directory);
     }
 
     public async ValueTask DisposeAsync()

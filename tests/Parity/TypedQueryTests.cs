@@ -10,7 +10,7 @@ public sealed class TypedQueryTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _store = TempStore.Create();
+        _store = await TempStore.CreateAsync();
         _table = _store.Client.Table<Sample>("samples");
         var rows = Enumerable.Range(0, 40).Select(i => new Sample
         {

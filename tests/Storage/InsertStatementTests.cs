@@ -23,11 +23,7 @@ public sealed class InsertStatementTests : IAsyncLifetime
     private readonly string _dir = Directory.CreateTempSubdirectory("doctable-insert-").FullName;
     private DocTableClient _client = null!;
 
-    public Task InitializeAsync()
-    {
-        _client = DocTableClient.StartEmbedded(_dir);
-        return Task.CompletedTask;
-    }
+    public async Task InitializeAsync() => _client = await DocTableClient.StartEmbeddedAsync(_dir);
 
     public async Task DisposeAsync()
     {

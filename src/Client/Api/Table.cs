@@ -7,20 +7,23 @@ namespace DocTable.Orleans;
 /// </summary>
 public sealed class Table<T> where T : new()
 {
-    private readonly IGrainFactory _grains;
+    private readonly DocTableClient _client;
     private readonly ITableGrain _grain;
     private readonly RowMapper<T> _mapper = RowMapper<T>.Instance;
     private readonly object _gate = new();
     private Task<TableSchema>? _open;
 
-    internal Table(IGrainFactory grains, string name, string? producerId, bool readOnly = false)
+    internal Table(DocTableClient client, string name, string? producerId, bool readOnly = false)
     {
         IsReadOnly = readOnly;
         Name = Identifier.Validate(name, "table");
-        _grains = grains;
-        _grain = grains.GetGrain<ITableGrain>(name);
+        _client = client;
+        _grain = client.GrainFactory.GetGrain<ITableGrain>(name);
         ProducerId = producerId;
     }
+
+    /// <summary>The table's grain, for calls the typed API does not cover.</summary>
+    public ITableGrain Grain => _grain;
 
     /// <summary>The table name.</summary>
     public string Name { get; }
@@ -174,7 +177,6 @@ public sealed class Table<T> where T : new()
         }
         await OpenAsync(cancellationToken).ConfigureAwait(false);
         var result = await _grain.UpdateAsync(storage, where, allRows, cancellationToken).ConfigureAwait(false);
-        await result.Durable.WaitAsync(cancellationToken).ConfigureAwait(false);
         return result.Affected;
     }
 
@@ -184,7 +186,6 @@ public sealed class Table<T> where T : new()
         RequireWritable("delete");
         await OpenAsync(cancellationToken).ConfigureAwait(false);
         var result = await _grain.DeleteAsync(where, allRows, cancellationToken).ConfigureAwait(false);
-        await result.Durable.WaitAsync(cancellationToken).ConfigureAwait(false);
         return result.Affected;
     }
 
@@ -196,18 +197,19 @@ public sealed class Table<T> where T : new()
     {
         RequireWritable("a queue inserter");
         if (chunkSize < 1) throw new ArgumentOutOfRangeException(nameof(chunkSize), chunkSize, "chunkSize must be at least 1.");
+        if (flushInterval is { } every && every <= TimeSpan.Zero)
+            throw new ArgumentOutOfRangeException(nameof(flushInterval), every, "flushInterval must be positive.");
         var producer = ProducerId ?? "client-" + Guid.NewGuid().ToString("N")[..12];
-        var grain = _grains.GetGrain<IQueueInserterGrain>(producer + "/" + Name);
-        var options = new QueueInserterOptions(Name, _mapper.WritableColumns, chunkSize, flushInterval, verbose);
-        return new QueueInserter<T>(this, grain, options);
+        var grain = _client.GrainFactory.GetGrain<IQueueInserterGrain>(producer + "/" + Name);
+        return new QueueInserter<T>(this, grain, new QueueInserterOptions(Name, _mapper.WritableColumns, chunkSize, flushInterval, verbose),
+            verbose ? _client : null);
     }
 
-    /// <summary>Writes a batch and waits for its commit; one async frame per call, no lock once the table is open.</summary>
+    /// <summary>Writes a batch and returns once it is committed; one async frame per call, no lock once the table is open.</summary>
     private async Task<TResult> WriteAsync<TResult>(RowBatch batch, InsertOptions options, Func<long[], TResult> select, CancellationToken cancellationToken)
     {
         if (Volatile.Read(ref _open) is not { IsCompletedSuccessfully: true }) await OpenAsync(cancellationToken).ConfigureAwait(false);
         var result = await _grain.InsertAsync(batch, options, cancellationToken).ConfigureAwait(false);
-        await result.Durable.WaitAsync(cancellationToken).ConfigureAwait(false);
         return select(result.Ids);
     }
 }

@@ -11,11 +11,6 @@ public static class CommandLine
         Description = "Data directory holding one SQLite file per table (embedded mode)",
     };
 
-    private static readonly Option<string?> Broker = new("--broker")
-    {
-        Description = "Query a cluster through this broker, amqp://user:pass@host:5672/ (instead of --data)",
-    };
-
     private static readonly Option<string> Table = new("--table", "-t")
     {
         Description = "Table name",
@@ -30,20 +25,17 @@ public static class CommandLine
     /// <summary>Builds the root command.</summary>
     public static RootCommand Build()
     {
-        var root = new RootCommand("doctable: DocTable's concurrent table store as grains (embedded SQLite, or a cluster over RabbitMQ)")
+        var root = new RootCommand("doctable: DocTable's concurrent table store on Microsoft Orleans (an embedded silo over SQLite files)")
         {
             DemoCommand(),
             HeadCommand(),
             CountCommand(),
             SelectCommand(),
             ProduceCommand.Create(),
-            ExportCommand.Create(Data, Table, Where).With(Broker),
-            ImportCommand.Create(Data, Table).With(Broker),
-            CleanCommand.Create(Data, Table).With(Broker),
+            ExportCommand.Create(Data, Table, Where),
+            ImportCommand.Create(Data, Table),
+            CleanCommand.Create(Data, Table),
             BenchCommand.Build(),
-            SiloCommand.Create(),
-            FleetCommand.CreateWorker(),
-            WorkerCommand.Create(),
         };
         return root;
     }
@@ -59,7 +51,7 @@ public static class CommandLine
             try
             {
                 AnsiConsole.MarkupLine($"[grey]data directory: {Markup.Escape(data ?? temp!)}[/]");
-                await using var client = DocTableClient.StartEmbedded(data ?? temp!);
+                await using var client = await DocTableClient.StartEmbeddedAsync(data ?? temp!, cancellationToken: ct);
                 return await new Demo(AnsiConsole.Console, client, TimeSpan.FromMilliseconds(parse.GetValue(delay))).RunAsync(ct);
             }
             finally
@@ -73,7 +65,7 @@ public static class CommandLine
     private static Command HeadCommand()
     {
         var rows = new Option<int>("-n", "--rows") { Description = "Number of rows", DefaultValueFactory = _ => 10 };
-        var command = new Command("head", "Print the first rows of a table") { Data, Broker, Table, rows };
+        var command = new Command("head", "Print the first rows of a table") { Data, Table, rows };
         command.SetAction((parse, ct) => WithTableAsync(parse, async grain =>
         {
             RowPrinter.Print(AnsiConsole.Console, await grain.SelectAsync(new SelectQuery(Limit: parse.GetValue(rows)), ct));
@@ -83,7 +75,7 @@ public static class CommandLine
 
     private static Command CountCommand()
     {
-        var command = new Command("count", "Count the rows of a table") { Data, Broker, Table, Where };
+        var command = new Command("count", "Count the rows of a table") { Data, Table, Where };
         command.SetAction((parse, ct) => WithTableAsync(parse, async grain =>
         {
             Console.WriteLine(await grain.CountAsync(WhereParser.Parse(parse.GetValue(Where)), ct));
@@ -97,7 +89,7 @@ public static class CommandLine
         var orderBy = new Option<string?>("--order-by") { Description = "Column to sort by; append ' desc' for descending" };
         var limit = new Option<int?>("--limit", "-n") { Description = "Maximum rows" };
         var offset = new Option<int>("--offset") { Description = "Rows to skip" };
-        var command = new Command("select", "Print the rows of a table that match a filter") { Data, Broker, Table, Where, columns, orderBy, limit, offset };
+        var command = new Command("select", "Print the rows of a table that match a filter") { Data, Table, Where, columns, orderBy, limit, offset };
         command.SetAction((parse, ct) => WithTableAsync(parse, async grain =>
         {
             var order = parse.GetValue(orderBy) is { } o
@@ -111,28 +103,9 @@ public static class CommandLine
         return command;
     }
 
-    /// <summary>A client of the cluster behind <c>--broker</c>, or else of an embedded silo over <c>--data</c>.</summary>
-    /// <remarks>
-    /// Without either option, <c>DOCTABLE__BROKER</c> in the environment selects a cluster; credentials
-    /// may come from <c>DOCTABLE__USER</c> and <c>DOCTABLE__PASSWORD</c> instead of the URI.
-    /// </remarks>
-    internal static async Task<DocTableClient> OpenClientAsync(ParseResult parse)
-    {
-        var broker = parse.GetResult(Broker) is not null ? parse.GetValue(Broker) : null;
-        if (broker is null && parse.GetResult(Data) is null) broker = Environment.GetEnvironmentVariable("DOCTABLE__BROKER");
-        if (string.IsNullOrEmpty(broker)) return DocTableClient.StartEmbedded(DataDirectory(parse));
-        return await DocTableClient.ConnectAsync(broker, new ClusterClientOptions
-        {
-            User = Environment.GetEnvironmentVariable("DOCTABLE__USER"),
-            Password = Environment.GetEnvironmentVariable("DOCTABLE__PASSWORD"),
-        });
-    }
-
-    private static Command With(this Command command, Option option)
-    {
-        command.Options.Add(option);
-        return command;
-    }
+    /// <summary>A client of an embedded silo over <c>--data</c>.</summary>
+    internal static Task<DocTableClient> OpenClientAsync(ParseResult parse, CancellationToken cancellationToken = default)
+        => DocTableClient.StartEmbeddedAsync(DataDirectory(parse), cancellationToken: cancellationToken);
 
     /// <summary>The data directory the options name (default "data").</summary>
     internal static string DataDirectory(ParseResult parse) => parse.GetValue(Data) ?? "data";

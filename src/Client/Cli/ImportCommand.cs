@@ -68,6 +68,7 @@ internal static class ImportCommand
         if (chunkSize < 1) throw new InvalidQueryException("--chunk-size must be at least 1.");
         var inserter = client.GrainFactory.GetGrain<IQueueInserterGrain>($"import-{Guid.NewGuid():N}/{table}");
         var options = new QueueInserterOptions(table, source.Columns, chunkSize);
+        Task Insert(List<object?[]> rows) => inserter.InsertAsync(new RowBatch(source.Columns, rows), options, ct);
         long done = 0;
         await CommandLine.ErrorConsole().Progress().StartAsync(async progress =>
         {
@@ -77,12 +78,12 @@ internal static class ImportCommand
             {
                 chunk.Add(row);
                 if (chunk.Count < chunkSize) continue;
-                await inserter.InsertAsync(chunk, options, ct);
+                await Insert(chunk);
                 done += chunk.Count;
                 task.Increment(chunk.Count);
                 chunk = new List<object?[]>(chunkSize);
             }
-            if (chunk.Count > 0) await inserter.InsertAsync(chunk, options, ct);
+            if (chunk.Count > 0) await Insert(chunk);
             await inserter.FlushAsync(ct);
             done += chunk.Count;
             task.Value = task.MaxValue;

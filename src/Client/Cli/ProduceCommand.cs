@@ -33,19 +33,14 @@ public static class ProduceCommand
         var rows = new Option<int>("--rows", "-n") { Description = "Rows per producer", Required = true };
         var chunk = new Option<int?>("--chunk") { Description = "Queue-inserter chunk size (absent or 1: single-row awaited inserts)" };
         var name = new Option<string>("--name") { Description = "Prefix of the process names (PREFIX + producer index)", DefaultValueFactory = _ => "p" };
-        var broker = new Option<string?>("--broker") { Description = "Cluster mode: run the K producers as OS processes against this broker, amqp://user:pass@host:5672/ (numbers 0..K*N-1, chunk default 1000)" };
-        var jobs = new Option<bool>("--jobs") { Description = "With --broker: put the K producers' shares as jobs on the doctable.jobs queue for `doctable worker` processes" };
-        var command = new Command("produce", "Insert rows from K producers, as DocTable's worker processes do (embedded, or a cluster with --broker)") { data, table, producers, rows, chunk, name, broker, jobs };
+        var command = new Command("produce", "Insert rows from K producers, as DocTable's worker processes do") { data, table, producers, rows, chunk, name };
         command.SetAction(async (parse, ct) =>
         {
-            if (parse.GetValue(broker) is { } uri)
-                return await FleetCommand.RunFleetAsync(uri, parse.GetValue(table)!, parse.GetValue(producers),
-                    (long)parse.GetValue(producers) * parse.GetValue(rows), parse.GetValue(chunk) ?? 1000, parse.GetValue(jobs), ct);
             try
             {
                 var settings = new ProduceSettings(parse.GetValue(table)!, parse.GetValue(producers), parse.GetValue(rows),
                     parse.GetValue(chunk) ?? 1, parse.GetValue(name)!);
-                await using var client = DocTableClient.StartEmbedded(parse.GetValue(data)!);
+                await using var client = await DocTableClient.StartEmbeddedAsync(parse.GetValue(data)!, cancellationToken: ct);
                 var result = await RunAsync(client, settings, ct);
                 Console.WriteLine($"produced {result.Inserted} rows ({settings.Producers} producers x {settings.Rows}) in {result.Elapsed.TotalSeconds:F2} s; table {settings.Table} now holds {result.TableCount} rows");
                 return 0;

@@ -1,6 +1,7 @@
 namespace DocTable.Orleans;
 
 /// <summary>An aggregate function the table computes.</summary>
+[GenerateSerializer, Alias("doctable.AggregateFunction")]
 public enum AggregateFunction
 {
     /// <summary>Rows (<c>COUNT(*)</c>), or non-null values of a column.</summary>
@@ -20,7 +21,8 @@ public enum AggregateFunction
 /// <summary>One aggregate: a function over a column (no column: <c>COUNT(*)</c>).</summary>
 /// <param name="Function">The function.</param>
 /// <param name="Column">The column; null only for <see cref="AggregateFunction.Count"/> of rows.</param>
-public sealed record Aggregate(AggregateFunction Function, string? Column = null)
+[GenerateSerializer, Immutable, Alias("doctable.Aggregate")]
+public sealed record Aggregate([property: Id(0)] AggregateFunction Function, [property: Id(1)] string? Column = null)
 {
     /// <summary>Number of rows.</summary>
     public static Aggregate Count() => new(AggregateFunction.Count);
@@ -56,4 +58,5 @@ public sealed record Aggregate(AggregateFunction Function, string? Column = null
 /// <param name="Where">Filter; null for every row.</param>
 /// <param name="GroupBy">Group columns; null or empty for one result row.</param>
 /// <param name="Limit">Maximum result rows; null for no limit.</param>
-public sealed record AggregateQuery(Aggregate[] Aggregates, Filter? Where = null, string[]? GroupBy = null, int? Limit = null);
+[GenerateSerializer, Immutable, Alias("doctable.AggregateQuery")]
+public sealed record AggregateQuery([property: Id(0)] Aggregate[] Aggregates, [property: Id(1)] Filter? Where = null, [property: Id(2)] string[]? GroupBy = null, [property: Id(3)] int? Limit = null);

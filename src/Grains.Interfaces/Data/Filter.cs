@@ -7,6 +7,7 @@ namespace DocTable.Orleans;
 /// The table grain validates every column name and always binds values as parameters.
 /// Build filters with <see cref="Col"/>: <c>Col.Of("number") &gt; 10 &amp; Col.Of("process") == "AB"</c>.
 /// </summary>
+[GenerateSerializer, Alias("doctable.Filter")]
 public abstract record Filter
 {
     /// <summary>Both filters must hold.</summary>
@@ -20,22 +21,27 @@ public abstract record Filter
 }
 
 /// <summary>Comparison operators.</summary>
+[GenerateSerializer, Alias("doctable.CompareOp")]
 public enum CompareOp { Eq, Ne, Lt, Le, Gt, Ge }
 
 /// <summary><c>column op value</c>. Comparing with null is rejected: use <see cref="IsNullFilter"/>.</summary>
-public sealed record CompareFilter(string Column, CompareOp Op, object Value) : Filter;
+[GenerateSerializer, Immutable, Alias("doctable.CompareFilter")]
+public sealed record CompareFilter([property: Id(0)] string Column, [property: Id(1)] CompareOp Op, [property: Id(2)] object Value) : Filter;
 
 /// <summary><c>column IN (values)</c>.</summary>
-public sealed record InFilter(string Column, object[] Values) : Filter;
+[GenerateSerializer, Immutable, Alias("doctable.InFilter")]
+public sealed record InFilter([property: Id(0)] string Column, [property: Id(1)] object[] Values) : Filter;
 
 /// <summary><c>column BETWEEN low AND high</c>.</summary>
-public sealed record BetweenFilter(string Column, object Low, object High) : Filter;
+[GenerateSerializer, Immutable, Alias("doctable.BetweenFilter")]
+public sealed record BetweenFilter([property: Id(0)] string Column, [property: Id(1)] object Low, [property: Id(2)] object High) : Filter;
 
 /// <summary>
 /// <c>column LIKE pattern</c>, with <c>ESCAPE '\'</c> when <paramref name="Escaped"/> (then <c>\%</c>,
 /// <c>\_</c> and <c>\\</c> match the characters themselves). SQLite's LIKE ignores case for ASCII letters.
 /// </summary>
-public sealed record LikeFilter(string Column, string Pattern, bool Escaped = false) : Filter
+[GenerateSerializer, Immutable, Alias("doctable.LikeFilter")]
+public sealed record LikeFilter([property: Id(0)] string Column, [property: Id(1)] string Pattern, [property: Id(2)] bool Escaped = false) : Filter
 {
     /// <summary>Escapes <c>\</c>, <c>%</c> and <c>_</c> in <paramref name="text"/> for a pattern with <see cref="Escaped"/> set.</summary>
     public static string Escape(string text)
@@ -43,16 +49,20 @@ public sealed record LikeFilter(string Column, string Pattern, bool Escaped = fa
 }
 
 /// <summary><c>column IS NULL</c>, or <c>IS NOT NULL</c> when <paramref name="Negate"/>.</summary>
-public sealed record IsNullFilter(string Column, bool Negate = false) : Filter;
+[GenerateSerializer, Immutable, Alias("doctable.IsNullFilter")]
+public sealed record IsNullFilter([property: Id(0)] string Column, [property: Id(1)] bool Negate = false) : Filter;
 
 /// <summary>All of the filters.</summary>
-public sealed record AndFilter(Filter[] Parts) : Filter;
+[GenerateSerializer, Immutable, Alias("doctable.AndFilter")]
+public sealed record AndFilter([property: Id(0)] Filter[] Parts) : Filter;
 
 /// <summary>Any of the filters.</summary>
-public sealed record OrFilter(Filter[] Parts) : Filter;
+[GenerateSerializer, Immutable, Alias("doctable.OrFilter")]
+public sealed record OrFilter([property: Id(0)] Filter[] Parts) : Filter;
 
 /// <summary>Negation.</summary>
-public sealed record NotFilter(Filter Inner) : Filter;
+[GenerateSerializer, Immutable, Alias("doctable.NotFilter")]
+public sealed record NotFilter([property: Id(0)] Filter Inner) : Filter;
 
 /// <summary>A column in a filter expression, as DocTable's <c>db['number']</c>.</summary>
 public readonly struct Col : IEquatable<Col>

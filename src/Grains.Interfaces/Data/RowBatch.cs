@@ -2,8 +2,10 @@ namespace DocTable.Orleans;
 
 /// <summary>
 /// Rows in column order: every row holds one storage value (long, double, string, byte[] or null)
-/// per entry of <see cref="Columns"/>. This is the unit of work of the table grain and of the wire.
+/// per entry of <see cref="Columns"/>. This is the unit of work of the table grain; it is immutable
+/// once sent, so a call inside a silo passes it by reference.
 /// </summary>
+[GenerateSerializer, Immutable, Alias("doctable.RowBatch")]
 public sealed class RowBatch
 {
     /// <summary>Creates a batch; <paramref name="rows"/> is taken over, not copied.</summary>
@@ -17,29 +19,31 @@ public sealed class RowBatch
     public RowBatch(string[] columns, int capacity = 0) : this(columns, new List<object?[]>(capacity)) { }
 
     /// <summary>Column names, one per value of each row.</summary>
-    public string[] Columns { get; }
+    [Id(0)] public string[] Columns { get; private init; }
 
     /// <summary>The rows.</summary>
-    public List<object?[]> Rows { get; }
+    [Id(1)] public List<object?[]> Rows { get; private init; }
 
     /// <summary>Number of rows.</summary>
     public int Count => Rows.Count;
 }
 
 /// <summary>The result of a select: column names and rows of storage values.</summary>
+[GenerateSerializer, Immutable, Alias("doctable.RowSet")]
 public sealed class RowSet(string[] columns, List<object?[]> rows)
 {
     /// <summary>Column names.</summary>
-    public string[] Columns { get; } = columns;
+    [Id(0)] public string[] Columns { get; private init; } = columns;
 
     /// <summary>Rows, one storage value per column.</summary>
-    public List<object?[]> Rows { get; } = rows;
+    [Id(1)] public List<object?[]> Rows { get; private init; } = rows;
 
     /// <summary>For a keyset page (<see cref="SelectQuery.AfterRowId"/>): the rowid of the last row, or null when the page is empty.</summary>
-    public long? LastRowId { get; init; }
+    [Id(2)] public long? LastRowId { get; init; }
 }
 
 /// <summary>What to do when an inserted row violates a UNIQUE or PRIMARY KEY constraint.</summary>
+[GenerateSerializer, Alias("doctable.OnConflict")]
 public enum OnConflict
 {
     /// <summary>Reject the whole batch with <see cref="ConstraintViolationException"/>.</summary>
@@ -53,37 +57,27 @@ public enum OnConflict
 /// <summary>Options of one insert call.</summary>
 /// <param name="OnConflict">Conflict handling.</param>
 /// <param name="ProducerId">Producer that sent the batch, for exactly-once delivery (optional).</param>
-/// <param name="Sequence">The producer's sequence number of this batch; a batch with a number not above the last stored one is skipped.</param>
-public sealed record InsertOptions(OnConflict OnConflict = OnConflict.Fail, string? ProducerId = null, long Sequence = 0)
+/// <param name="Sequence">
+/// The producer's sequence number of this batch (1, 2, …). A batch whose (producer, sequence) is
+/// already stored is skipped and reported as a duplicate; batches may arrive out of order (several
+/// in flight, retries), so every stored number counts, not only the highest.
+/// </param>
+[GenerateSerializer, Immutable, Alias("doctable.InsertOptions")]
+public sealed record InsertOptions(
+    [property: Id(0)] OnConflict OnConflict = OnConflict.Fail,
+    [property: Id(1)] string? ProducerId = null,
+    [property: Id(2)] long Sequence = 0)
 {
     /// <summary>Default options: fail on conflict, no producer sequence.</summary>
     public static readonly InsertOptions Default = new();
 }
 
-/// <summary>
-/// Result of a write. The value is known when the grain's turn ends; <see cref="Durable"/> completes
-/// when the transaction holding the write has committed (group commit), or faults if it could not.
-/// </summary>
-public sealed class WriteResult
-{
-    /// <summary>Creates a result.</summary>
-    public WriteResult(long[] ids, long affected, Task durable, bool duplicate = false)
-    {
-        Ids = ids;
-        Affected = affected;
-        Durable = durable;
-        Duplicate = duplicate;
-    }
-
-    /// <summary>Ids of inserted rows, in batch order (0 for rows skipped by <see cref="OnConflict.Ignore"/>); empty for update/delete.</summary>
-    public long[] Ids { get; }
-
-    /// <summary>Rows inserted, updated or deleted.</summary>
-    public long Affected { get; }
-
-    /// <summary>True when the batch was recognised as already stored (same producer and sequence) and skipped.</summary>
-    public bool Duplicate { get; }
-
-    /// <summary>Completes once the write is committed to disk.</summary>
-    public Task Durable { get; }
-}
+/// <summary>Result of a write, returned once the transaction holding it has committed.</summary>
+/// <param name="Ids">Ids of inserted rows, in batch order (0 for rows skipped by <see cref="OnConflict.Ignore"/>); empty for update/delete.</param>
+/// <param name="Affected">Rows inserted, updated or deleted.</param>
+/// <param name="Duplicate">True when the batch was recognised as already stored (same producer and sequence) and skipped.</param>
+[GenerateSerializer, Immutable, Alias("doctable.WriteResult")]
+public sealed record WriteResult(
+    [property: Id(0)] long[] Ids,
+    [property: Id(1)] long Affected,
+    [property: Id(2)] bool Duplicate = false);

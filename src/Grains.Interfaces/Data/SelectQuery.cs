@@ -3,7 +3,8 @@ namespace DocTable.Orleans;
 /// <summary>One ORDER BY term.</summary>
 /// <param name="Column">Column name.</param>
 /// <param name="Descending">Sort descending.</param>
-public sealed record OrderBy(string Column, bool Descending = false)
+[GenerateSerializer, Immutable, Alias("doctable.OrderBy")]
+public sealed record OrderBy([property: Id(0)] string Column, [property: Id(1)] bool Descending = false)
 {
     /// <summary>Ascending order on <paramref name="column"/>.</summary>
     public static OrderBy Asc(string column) => new(column);
@@ -23,10 +24,11 @@ public sealed record OrderBy(string Column, bool Descending = false)
 /// or <paramref name="Offset"/> allowed); the result's <see cref="RowSet.LastRowId"/> is the value to pass
 /// for the next page. Start with <see cref="long.MinValue"/>.
 /// </param>
+[GenerateSerializer, Immutable, Alias("doctable.SelectQuery")]
 public sealed record SelectQuery(
-    string[]? Columns = null,
-    Filter? Where = null,
-    OrderBy[]? OrderBy = null,
-    int? Limit = null,
-    int Offset = 0,
-    long? AfterRowId = null);
+    [property: Id(0)] string[]? Columns = null,
+    [property: Id(1)] Filter? Where = null,
+    [property: Id(2)] OrderBy[]? OrderBy = null,
+    [property: Id(3)] int? Limit = null,
+    [property: Id(4)] int Offset = 0,
+    [property: Id(5)] long? AfterRowId = null);

@@ -8,14 +8,15 @@ namespace DocTable.Orleans;
 /// <param name="Unique">Whether values must be unique.</param>
 /// <param name="Indexed">Whether an index is kept on the column.</param>
 /// <param name="DefaultSql">SQL literal used as the column default, or null for none.</param>
+[GenerateSerializer, Immutable, Alias("doctable.ColumnDef")]
 public sealed record ColumnDef(
-    string Name,
-    ColumnType Type,
-    ColumnRole Role = ColumnRole.Regular,
-    bool Nullable = true,
-    bool Unique = false,
-    bool Indexed = false,
-    string? DefaultSql = null)
+    [property: Id(0)] string Name,
+    [property: Id(1)] ColumnType Type,
+    [property: Id(2)] ColumnRole Role = ColumnRole.Regular,
+    [property: Id(3)] bool Nullable = true,
+    [property: Id(4)] bool Unique = false,
+    [property: Id(5)] bool Indexed = false,
+    [property: Id(6)] string? DefaultSql = null)
 {
     /// <summary>True for columns the caller writes (not id, added or updated).</summary>
     public bool IsWritable => Role == ColumnRole.Regular;

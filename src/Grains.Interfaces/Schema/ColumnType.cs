@@ -5,6 +5,7 @@ namespace DocTable.Orleans;
 /// <see cref="long"/> (Int32, Int64, Boolean), <see cref="double"/> (Real), <see cref="string"/>
 /// (Text, DateTime in <c>yyyy-MM-dd HH:mm:ss.ffffff</c> UTC, Json) and <see cref="byte"/>[] (Blob).
 /// </summary>
+[GenerateSerializer, Alias("doctable.ColumnType")]
 public enum ColumnType
 {
     Int32,
@@ -25,6 +26,7 @@ public enum ColumnType
 }
 
 /// <summary>What a column is for: a regular value or one of DocTable's managed columns.</summary>
+[GenerateSerializer, Alias("doctable.ColumnRole")]
 public enum ColumnRole
 {
     /// <summary>A value the caller provides.</summary>

@@ -1,6 +1,7 @@
 namespace DocTable.Orleans;
 
 /// <summary>The kind of a table-level constraint.</summary>
+[GenerateSerializer, Alias("doctable.ConstraintKind")]
 public enum ConstraintKind
 {
     /// <summary><c>CONSTRAINT name UNIQUE (a, b)</c>: the combination of values is unique.</summary>
@@ -14,6 +15,7 @@ public enum ConstraintKind
 }
 
 /// <summary>What a foreign key does when the referenced row is deleted.</summary>
+[GenerateSerializer, Alias("doctable.ForeignKeyAction")]
 public enum ForeignKeyAction
 {
     /// <summary>Refuse the delete while rows refer to it.</summary>
@@ -35,13 +37,14 @@ public enum ForeignKeyAction
 /// <param name="Expression">The check expression (see <see cref="CheckExpression"/> for what it may contain); null otherwise.</param>
 /// <param name="ReferencedColumns">The referenced columns of the same table for a foreign key; null otherwise.</param>
 /// <param name="OnDelete">Foreign key action on delete of the referenced row.</param>
+[GenerateSerializer, Immutable, Alias("doctable.TableConstraint")]
 public sealed record TableConstraint(
-    ConstraintKind Kind,
-    string Name,
-    string[] Columns,
-    string? Expression = null,
-    string[]? ReferencedColumns = null,
-    ForeignKeyAction OnDelete = ForeignKeyAction.NoAction)
+    [property: Id(0)] ConstraintKind Kind,
+    [property: Id(1)] string Name,
+    [property: Id(2)] string[] Columns,
+    [property: Id(3)] string? Expression = null,
+    [property: Id(4)] string[]? ReferencedColumns = null,
+    [property: Id(5)] ForeignKeyAction OnDelete = ForeignKeyAction.NoAction)
 {
     /// <summary>The definition in words, used to compare a stored constraint with a declared one and in messages.</summary>
     public string Describe() => Kind switch

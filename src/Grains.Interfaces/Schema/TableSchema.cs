@@ -1,6 +1,7 @@
 namespace DocTable.Orleans;
 
 /// <summary>The columns of a table, in order. Built from a row type by the client, stored with the table.</summary>
+[GenerateSerializer, Immutable, Alias("doctable.TableSchema")]
 public sealed class TableSchema
 {
     /// <summary>
@@ -38,8 +39,19 @@ public sealed class TableSchema
         }
     }
 
+    /// <summary>
+    /// This schema checked again as the constructor checks it: a schema that arrived over the wire
+    /// was built without the constructor, so a table validates it before taking it.
+    /// </summary>
+    public TableSchema Validated()
+    {
+        if (Columns is null || Columns.Any(c => c is null) || (Constraints ?? []).Any(c => c is null))
+            throw new SchemaException("A schema has no columns or holds a null column or constraint.");
+        return new TableSchema(Columns, Constraints);
+    }
+
     /// <summary>Table-level constraints and composite indexes, enforced by SQLite.</summary>
-    public IReadOnlyList<TableConstraint> Constraints { get; }
+    [Id(1)] public IReadOnlyList<TableConstraint> Constraints { get; private init; }
 
     /// <summary>The constraint named <paramref name="name"/> (case-insensitive), or null.</summary>
     public TableConstraint? FindConstraint(string name)
@@ -54,7 +66,7 @@ public sealed class TableSchema
     }
 
     /// <summary>The columns in table order.</summary>
-    public IReadOnlyList<ColumnDef> Columns { get; }
+    [Id(0)] public IReadOnlyList<ColumnDef> Columns { get; private init; }
 
     /// <summary>Finds a column by name (case-insensitive, as SQLite does), or null.</summary>
     public ColumnDef? Find(string name)

@@ -11,4 +11,7 @@ public interface IProbeGrain : IGrainWithStringKey
 
     /// <summary>Blocks the activation until <see cref="ProbeStats.Gate"/> completes.</summary>
     Task BlockAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Asks Orleans to deactivate this activation once it is idle.</summary>
+    Task DeactivateAsync();
 }

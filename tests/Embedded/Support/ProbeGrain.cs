@@ -4,13 +4,12 @@ namespace DocTable.Orleans.Tests.Embedded.Support;
 public sealed class ProbeGrain : Grain, IProbeGrain
 {
     private ProbeStats _stats = null!;
-    private IDisposable? _timer;
+    private IGrainTimer? _timer;
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        _stats = ProbeStats.For(GetPrimaryKeyString());
+        _stats = ProbeStats.For(this.GetPrimaryKeyString());
         _stats.Activated();
-        _stats.Context = Context;
         return Task.CompletedTask;
     }
 
@@ -34,7 +33,7 @@ public sealed class ProbeGrain : Grain, IProbeGrain
     public Task StartTimerAsync(TimeSpan period, CancellationToken cancellationToken = default)
     {
         _timer?.Dispose();
-        _timer = RegisterTimer(async _ =>
+        _timer = this.RegisterGrainTimer(async _ =>
         {
             _stats.Enter();
             try
@@ -47,7 +46,7 @@ public sealed class ProbeGrain : Grain, IProbeGrain
             {
                 _stats.Exit();
             }
-        }, period, period);
+        }, new GrainTimerCreationOptions(period, period) { KeepAlive = false });
         return Task.CompletedTask;
     }
 
@@ -65,9 +64,15 @@ public sealed class ProbeGrain : Grain, IProbeGrain
         }
     }
 
+    public Task DeactivateAsync()
+    {
+        DeactivateOnIdle();
+        return Task.CompletedTask;
+    }
+
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        _stats.Deactivations.Enqueue(reason);
+        _stats.Deactivations.Enqueue(reason.ReasonCode);
         return Task.CompletedTask;
     }
 }

@@ -27,16 +27,13 @@ public sealed class ProbeStats
     public ConcurrentQueue<int> Order { get; } = new();
 
     /// <summary>Reasons of every deactivation.</summary>
-    public ConcurrentQueue<DeactivationReason> Deactivations { get; } = new();
+    public ConcurrentQueue<DeactivationReasonCode> Deactivations { get; } = new();
 
     /// <summary>Released by the test to unblock <see cref="IProbeGrain.BlockAsync"/>.</summary>
     public TaskCompletionSource Gate { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>Set when a blocking call has started.</summary>
     public TaskCompletionSource Blocked { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-    /// <summary>The context of the last activation (to read its mailbox length).</summary>
-    public IGrainContext? Context { get; set; }
 
     public void Activated() => Interlocked.Increment(ref _activations);
 

@@ -1,4 +1,3 @@
-using DocTable.Orleans.Silo;
 using Microsoft.Data.Sqlite;
 
 namespace DocTable.Orleans.Tests.Embedded.Support;
@@ -18,9 +17,9 @@ public sealed class TempStore : IAsyncDisposable
     public string DataDir { get; }
 
     /// <summary>Starts an embedded client over <see cref="DataDir"/>; it is stopped when the store is disposed.</summary>
-    public DocTableClient Start(Action<EmbeddedSiloOptions>? configure = null)
+    public async Task<DocTableClient> StartAsync(Action<EmbeddedSiloOptions>? configure = null)
     {
-        var client = DocTableClient.StartEmbedded(DataDir, configure);
+        var client = await DocTableClient.StartEmbeddedAsync(DataDir, configure);
         lock (_clients) _clients.Add(client);
         return client;
     }

@@ -1,4 +1,4 @@
-namespace DocTable.Orleans.Grains.Storage;
+namespace DocTable.Orleans;
 
 /// <summary>How hard a commit waits for the disk (SQLite's <c>PRAGMA synchronous</c> in WAL mode).</summary>
 public enum Durability
@@ -9,8 +9,11 @@ public enum Durability
     Normal,
 }
 
-/// <summary>Where table files live and how table grains commit.</summary>
-public sealed class TableStoreOptions
+/// <summary>
+/// Settings of the DocTable grains in a silo (<c>siloBuilder.AddDocTable(o =&gt; …)</c>): where table
+/// files live and how table grains commit.
+/// </summary>
+public sealed class DocTableOptions
 {
     /// <summary>Folder holding one SQLite file per table (<c>{table}.db</c>).</summary>
     public string DataDirectory { get; set; } = "data";
@@ -26,6 +29,13 @@ public sealed class TableStoreOptions
 
     /// <summary>An open transaction is committed once it is this old, even if more writes wait.</summary>
     public TimeSpan MaxTransactionAge { get; set; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>
+    /// Rows a table takes in before they are committed (queued for its writer or in its open
+    /// transaction); further writers wait their turn, so memory stays bounded under any load. A single
+    /// batch larger than this is taken alone.
+    /// </summary>
+    public int MaxPendingRows { get; set; } = 100_000;
 
     /// <summary>Folder of a table's file-backed column values (<c>{table}.files</c>).</summary>
     public string FilesPath(string table) => Path.Combine(DataDirectory, table + ".files");

@@ -1,0 +1,268 @@
+using Microsoft.Extensions.Logging;
+
+namespace DocTable.Orleans.Grains.Storage;
+
+/// <summary>
+/// Runs every call of one table on a thread of its own, so SQLite's blocking work (an fsync takes
+/// milliseconds) never holds an Orleans scheduler thread, and the connection has exactly one user.
+/// <para>
+/// Calls run in the order they were posted. Writes join the open transaction; the writer commits
+/// when no further call waits, or when the transaction is large or old enough, and only then
+/// completes the writes (group commit: what arrives during a commit goes into the next transaction).
+/// A read, a schema change or a clean first commits what is open, so it sees committed rows only.
+/// </para>
+/// <para>
+/// At most <see cref="DocTableOptions.MaxPendingRows"/> rows are taken in and not yet committed;
+/// later calls wait, in order, until earlier ones complete (back-pressure).
+/// </para>
+/// </summary>
+internal sealed class TableWriter
+{
+    private readonly TableStore _store;
+    private readonly DocTableOptions _options;
+    private readonly ILogger _logger;
+    private readonly object _gate = new();
+    private readonly Queue<Job> _admitted = new();   // taken in: the writer runs these in order
+    private readonly Queue<Job> _waiting = new();    // waiting for room, behind the admitted ones
+    private readonly Thread _thread;
+    private long _pendingRows;
+    private long _peakPendingRows;
+    private long _rowsInserted;
+    private long _writes;
+    private bool _closed;
+
+    public TableWriter(TableStore store, DocTableOptions options, ILogger logger)
+    {
+        _store = store;
+        _options = options;
+        _logger = logger;
+        _thread = new Thread(Run) { IsBackground = true, Name = "doctable " + store.Table };
+        _thread.Start();
+    }
+
+    /// <summary>Counters since the writer started.</summary>
+    public (long Commits, long RowsInserted, long Writes, long PendingRows, long PeakPendingRows) Stats
+    {
+        get
+        {
+            lock (_gate) return (Volatile.Read(ref _commits), Volatile.Read(ref _rowsInserted), Volatile.Read(ref _writes), _pendingRows, _peakPendingRows);
+        }
+    }
+
+    private long _commits;
+
+    /// <summary>
+    /// Runs <paramref name="write"/> inside the open transaction; the task completes with its result
+    /// once that transaction has committed, or fails with the typed error of the write or the commit.
+    /// <paramref name="rows"/> counts against the pending bound.
+    /// </summary>
+    public Task<WriteResult> WriteAsync(Func<TableStore, WriteResult> write, int rows, CancellationToken cancellationToken)
+        => Post(new Job<WriteResult>(write, isWrite: true, Math.Max(0, rows), cancellationToken));
+
+    /// <summary>Commits what is open, then runs <paramref name="call"/> (a read, a schema change, a clean).</summary>
+    public Task<T> CallAsync<T>(Func<TableStore, T> call, CancellationToken cancellationToken)
+        => Post(new Job<T>(call, isWrite: false, 0, cancellationToken));
+
+    /// <summary>
+    /// Runs everything posted before, commits, checkpoints and closes the file; the thread then ends
+    /// and later calls fail. Completes when the file is closed.
+    /// </summary>
+    public Task CloseAsync()
+        => Post(new Job<bool>(store =>
+        {
+            store.Close();
+            return true;
+        }, isWrite: false, 0, CancellationToken.None, closes: true));
+
+    private Task<T> Post<T>(Job<T> job)
+    {
+        lock (_gate)
+        {
+            if (_closed) throw new InvalidOperationException($"Table '{_store.Table}' is closed; the call was not run.");
+            if (job.Closes) _closed = true;
+            if (_waiting.Count == 0 && HasRoom(job.Rows)) Admit(job);
+            else _waiting.Enqueue(job);
+        }
+        job.WatchCancellation();
+        return job.Task;
+    }
+
+    private bool HasRoom(int rows) => _pendingRows == 0 || _pendingRows + rows <= _options.MaxPendingRows;
+
+    private void Admit(Job job)
+    {
+        _pendingRows += job.Rows;
+        if (_pendingRows > _peakPendingRows) _peakPendingRows = _pendingRows;
+        _admitted.Enqueue(job);
+        if (_admitted.Count == 1) Monitor.Pulse(_gate);
+    }
+
+    private void Release(int rows)
+    {
+        if (rows == 0) return;
+        lock (_gate)
+        {
+            _pendingRows -= rows;
+            while (_waiting.Count > 0 && HasRoom(_waiting.Peek().Rows)) Admit(_waiting.Dequeue());
+        }
+    }
+
+    private void Run()
+    {
+        var transaction = new List<Job>();
+        while (true)
+        {
+            Job? job;
+            lock (_gate)
+            {
+                // Nothing waits: commit what is open before sleeping.
+                while (_admitted.Count == 0 && transaction.Count == 0 && !_store.InTransaction) Monitor.Wait(_gate);
+                _admitted.TryDequeue(out job);
+            }
+            if (job is null)
+            {
+                Commit(transaction);
+                continue;
+            }
+            if (!job.Start())
+            {
+                Release(job.Rows);   // cancelled while it waited: never run
+                continue;
+            }
+            if (job.IsWrite)
+            {
+                Write(job, transaction);
+                continue;
+            }
+            Commit(transaction);
+            try
+            {
+                job.Execute(_store);
+                job.Complete();
+            }
+            catch (Exception e)
+            {
+                job.Fail(_store.Typed(e));
+            }
+            Release(job.Rows);
+            if (job.Closes) return;
+        }
+    }
+
+    private void Write(Job job, List<Job> transaction)
+    {
+        try
+        {
+            job.Execute(_store);
+            transaction.Add(job);
+        }
+        catch (TransactionLostException lost)
+        {
+            // SQLite rolled back the whole transaction: the writes before this one are gone too.
+            _logger.LogWarning(lost.Cause, "Table {Table}: the open transaction was rolled back by SQLite; {Writes} earlier writes in it fail too", _store.Table, transaction.Count);
+            Fail(job, lost.Cause);
+            foreach (var earlier in transaction) Fail(earlier, lost.Cause);
+            transaction.Clear();
+            return;
+        }
+        catch (Exception e)
+        {
+            Fail(job, _store.Typed(e));
+            return;
+        }
+        if (_store.TransactionRows >= _options.MaxRowsPerTransaction
+            || _store.TransactionAgeMs >= (long)_options.MaxTransactionAge.TotalMilliseconds)
+            Commit(transaction);
+    }
+
+    private void Fail(Job job, Exception error)
+    {
+        job.Fail(error);
+        Release(job.Rows);
+    }
+
+    private void Commit(List<Job> transaction)
+    {
+        if (transaction.Count == 0 && !_store.InTransaction) return;
+        Exception? error = null;
+        try
+        {
+            _store.Commit();
+            Interlocked.Increment(ref _commits);
+        }
+        catch (Exception e)
+        {
+            error = _store.Typed(e);
+        }
+        var rows = 0;
+        foreach (var job in transaction)
+        {
+            if (error is null)
+            {
+                job.Complete();
+                Interlocked.Increment(ref _writes);
+                if (job.Result is WriteResult { Ids.Length: > 0 } result) Interlocked.Add(ref _rowsInserted, result.Affected);
+            }
+            else
+            {
+                job.Fail(error);
+            }
+            rows += job.Rows;
+        }
+        transaction.Clear();
+        Release(rows);
+    }
+
+    /// <summary>A posted call: runs once, or never if cancelled before it starts.</summary>
+    private abstract class Job(bool isWrite, int rows, CancellationToken cancellationToken, bool closes)
+    {
+        private const int Queued = 0, Running = 1, Cancelled = 2;
+        private int _state;
+        private CancellationTokenRegistration _registration;
+
+        public bool IsWrite { get; } = isWrite;
+        public int Rows { get; } = rows;
+        public bool Closes { get; } = closes;
+        protected CancellationToken Token { get; } = cancellationToken;
+        public abstract object? Result { get; }
+
+        /// <summary>Lets the caller stop waiting if it cancels before the writer starts the job.</summary>
+        public void WatchCancellation()
+        {
+            if (Token.CanBeCanceled)
+                _registration = Token.Register(static state =>
+                {
+                    var job = (Job)state!;
+                    if (Interlocked.CompareExchange(ref job._state, Cancelled, Queued) == Queued) job.SetCanceled();
+                }, this);
+        }
+
+        /// <summary>Marks the job running; false when it was cancelled first (it must not run).</summary>
+        public bool Start()
+        {
+            var started = Interlocked.CompareExchange(ref _state, Running, Queued) == Queued;
+            _registration.Dispose();
+            return started;
+        }
+
+        public abstract void Execute(TableStore store);
+        public abstract void Complete();
+        public abstract void Fail(Exception error);
+        protected abstract void SetCanceled();
+    }
+
+    private sealed class Job<T>(Func<TableStore, T> work, bool isWrite, int rows, CancellationToken cancellationToken, bool closes = false)
+        : Job(isWrite, rows, cancellationToken, closes)
+    {
+        private readonly TaskCompletionSource<T> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private T? _result;
+
+        public Task<T> Task => _done.Task;
+        public override object? Result => _result;
+
+        public override void Execute(TableStore store) => _result = work(store);
+        public override void Complete() => _done.TrySetResult(_result!);
+        public override void Fail(Exception error) => _done.TrySetException(error);
+        protected override void SetCanceled() => _done.TrySetCanceled(Token);
+    }
+}

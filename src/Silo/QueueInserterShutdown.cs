@@ -1,0 +1,34 @@
+using DocTable.Orleans.Grains;
+using Microsoft.Extensions.Logging;
+
+namespace DocTable.Orleans;
+
+/// <summary>
+/// On silo shutdown, before Orleans deactivates grains, flushes every queue inserter of this silo
+/// into its table while grain calls still run normally; tables then commit and close when they deactivate.
+/// </summary>
+internal sealed class QueueInserterShutdown(LocalQueueInserters inserters, IGrainFactory grains, ILogger<QueueInserterShutdown> logger)
+    : ILifecycleParticipant<ISiloLifecycle>
+{
+    public void Participate(ISiloLifecycle lifecycle)
+        => lifecycle.Subscribe(nameof(QueueInserterShutdown), ServiceLifecycleStage.Active, _ => Task.CompletedTask, FlushAllAsync);
+
+    private async Task FlushAllAsync(CancellationToken cancellationToken)
+    {
+        var keys = inserters.Keys;
+        if (keys.Length == 0) return;
+        var flushes = keys.Select(async key =>
+        {
+            try
+            {
+                await grains.GetGrain<IQueueInserterGrain>(key).FlushAsync(cancellationToken);
+            }
+            catch (Exception e)
+            {
+                logger.LogError(e, "Queue inserter {Key} could not flush on shutdown", key);
+            }
+        });
+        await Task.WhenAll(flushes);
+        logger.LogDebug("Flushed {Count} queue inserters on shutdown", keys.Length);
+    }
+}
