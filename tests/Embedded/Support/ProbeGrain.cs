@@ -6,6 +6,12 @@ public sealed class ProbeGrain : Grain, IProbeGrain
     private ProbeStats _stats = null!;
     private IGrainTimer? _timer;
 
+    /// <summary>Created by Orleans.</summary>
+    public ProbeGrain() { }
+
+    /// <summary>A probe used directly, outside Orleans (to show that the probe does see overlaps).</summary>
+    internal ProbeGrain(ProbeStats stats) => _stats = stats;
+
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _stats = ProbeStats.For(this.GetPrimaryKeyString());
