@@ -58,6 +58,6 @@ public interface IQueueInserterGrain : IGrainWithStringKey
 public interface IQueueInserterObserver : IGrainObserver
 {
     /// <summary>A chunk of <paramref name="rows"/> rows is about to be written to <paramref name="table"/>.</summary>
-    [Alias("Inserting")]
+    [Alias("Inserting"), ResponseTimeout("00:00:05")]
     Task InsertingAsync(string table, int rows);
 }

@@ -18,6 +18,13 @@ public sealed class DocTableOptions
     /// <summary>Folder holding one SQLite file per table (<c>{table}.db</c>).</summary>
     public string DataDirectory { get; set; } = "data";
 
+    /// <summary>
+    /// The failover group of this silo: the silos that share its data directory. A table lives in one
+    /// group and activates only on its silos (see <c>docs/CLUSTER.md</c>). One group is enough for a
+    /// single machine.
+    /// </summary>
+    public string Group { get; set; } = "default";
+
     /// <summary>Commit durability; FULL by default.</summary>
     public Durability Durability { get; set; } = Durability.Full;
 

@@ -10,14 +10,17 @@ namespace DocTable.Orleans.Grains;
 /// thread of its own) in arrival order and awaits the result, so concurrent writers share a
 /// transaction while the writer commits (group commit) and SQLite never blocks an Orleans thread.
 /// </summary>
-[Reentrant]
-public sealed class TableGrain(IOptions<DocTableOptions> options, ILocalSiloDetails silo, ILogger<TableGrain> logger) : Grain, ITableGrain
+[Reentrant, TableGroupPlacement]
+public sealed class TableGrain(IOptions<DocTableOptions> options, ITableCatalog catalog, ILocalSiloDetails silo, ILogger<TableGrain> logger) : Grain, ITableGrain
 {
     private TableWriter? _writer;
     private InvalidIdentifierException? _badName;
 
-    /// <inheritdoc/>
-    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Refuses to run on a silo of another failover group than the table's (placement prevents it;
+    /// this is the fence), so a silo never creates a file for a table that lives elsewhere.
+    /// </summary>
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         var name = this.GetPrimaryKeyString();
         if (!Identifier.IsValid(name))
@@ -25,10 +28,12 @@ public sealed class TableGrain(IOptions<DocTableOptions> options, ILocalSiloDeta
             // Every call is answered with this error; no file is touched.
             try { Identifier.Validate(name, "table"); }
             catch (InvalidIdentifierException e) { _badName = e; }
-            return Task.CompletedTask;
+            return;
         }
+        var group = await catalog.GroupOfAsync(name);
+        if (group is not null && group != options.Value.Group)
+            throw new TableUnavailableException($"Table '{name}' lives in failover group '{group}', but was activated on silo {silo.SiloAddress} of group '{options.Value.Group}'; it refused to open any file. Retry: the table is placed on a silo of its group.");
         _writer = new TableWriter(new TableStore(name, options.Value, logger), options.Value, logger);
-        return Task.CompletedTask;
     }
 
     /// <summary>Runs everything already posted, commits, checkpoints the WAL and closes the file.</summary>

@@ -43,7 +43,7 @@ public sealed class EmbeddedSilo : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(options);
         for (var attempt = 1; ; attempt++)
         {
-            var host = Build(options, FreePort(), FreePort());
+            var host = Build(options, FreePort());
             try
             {
                 await host.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -62,7 +62,7 @@ public sealed class EmbeddedSilo : IAsyncDisposable
         }
     }
 
-    private static IHost Build(EmbeddedSiloOptions options, int siloPort, int gatewayPort)
+    private static IHost Build(EmbeddedSiloOptions options, int siloPort)
     {
         var builder = new HostApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
@@ -82,7 +82,8 @@ public sealed class EmbeddedSilo : IAsyncDisposable
         var store = options.Store;
         builder.UseOrleans(silo =>
         {
-            silo.UseLocalhostClustering(siloPort, gatewayPort, serviceId: "doctable", clusterId: "doctable-embedded-" + Guid.NewGuid().ToString("N"));
+            // No gateway (port 0): nothing outside this process calls an embedded silo.
+            silo.UseLocalhostClustering(siloPort, gatewayPort: 0, serviceId: "doctable", clusterId: "doctable-embedded-" + Guid.NewGuid().ToString("N"));
             silo.AddDocTable(o =>
             {
                 o.DataDirectory = store.DataDirectory;

@@ -92,3 +92,14 @@ public sealed class StorageFullException(string message) : StorageException(mess
 /// <summary>The data directory or the table's file is read-only, so writes are refused; reads still work.</summary>
 [GenerateSerializer, Alias("doctable.StorageReadOnlyException")]
 public sealed class StorageReadOnlyException(string message) : StorageException(message);
+
+/// <summary>
+/// The table lives in a failover group none of whose silos is running (or reachable), so nobody may
+/// open its file; the message names the group. Start a silo of that group (on its data directory) and retry.
+/// </summary>
+[GenerateSerializer, Alias("doctable.TableUnavailableException")]
+public sealed class TableUnavailableException(string message) : DocTableException(message);
+
+/// <summary>The cluster cannot be reached (its Redis, or any silo); the message names the address and says what to start.</summary>
+[GenerateSerializer, Alias("doctable.ClusterUnavailableException")]
+public sealed class ClusterUnavailableException(string message) : DocTableException(message);

@@ -1,0 +1,90 @@
+using System.Net;
+using System.Net.NetworkInformation;
+using System.Net.Sockets;
+using Microsoft.Extensions.Configuration;
+
+namespace DocTable.Orleans;
+
+/// <summary>
+/// How a silo process runs, from its command line (<c>--cluster</c>, <c>--group</c>, <c>--data</c>, …)
+/// or the environment (<c>DOCTABLE__CLUSTER</c>, <c>DOCTABLE__GROUP</c>, <c>DOCTABLE__DATA</c>, …).
+/// </summary>
+public sealed class SiloSettings
+{
+    /// <summary>Configuration section of the settings.</summary>
+    public const string Section = "DocTable";
+
+    /// <summary>The command-line switches and the settings they set.</summary>
+    public static IReadOnlyDictionary<string, string> Switches { get; } = new Dictionary<string, string>
+    {
+        ["--cluster"] = "DocTable:Cluster",
+        ["--group"] = "DocTable:Group",
+        ["--data"] = "DocTable:Data",
+        ["--silo-port"] = "DocTable:SiloPort",
+        ["--gateway-port"] = "DocTable:GatewayPort",
+        ["--advertise"] = "DocTable:Advertise",
+        ["--dashboard"] = "DocTable:Dashboard",
+        ["--durability"] = "DocTable:Durability",
+        ["--probe-timeout"] = "DocTable:ProbeTimeout",
+        ["--missed-probes"] = "DocTable:MissedProbes",
+    };
+
+    /// <summary>The cluster's Redis, <c>redis://host:port[/cluster-id]</c>; without it the silo is alone on this machine.</summary>
+    public string? Cluster { get; set; }
+
+    /// <summary>This silo's failover group (the silos sharing its data directory).</summary>
+    public string Group { get; set; } = "default";
+
+    /// <summary>The data directory: one SQLite file per table.</summary>
+    public string Data { get; set; } = "data";
+
+    /// <summary>Port for silo-to-silo traffic.</summary>
+    public int SiloPort { get; set; } = 11111;
+
+    /// <summary>Port clients connect to.</summary>
+    public int GatewayPort { get; set; } = 30000;
+
+    /// <summary>The address other silos and clients reach this silo at (default: loopback when Redis is on loopback, else this machine's first IPv4 address).</summary>
+    public string? Advertise { get; set; }
+
+    /// <summary><c>host:port</c> to serve the Orleans Dashboard on (none by default).</summary>
+    public string? Dashboard { get; set; }
+
+    /// <summary>Commit durability: Full (default) or Normal.</summary>
+    public Durability Durability { get; set; } = Durability.Full;
+
+    /// <summary>How long a membership probe of another silo waits; a silo that misses <see cref="MissedProbes"/> in a row is declared dead.</summary>
+    public TimeSpan ProbeTimeout { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Missed probes before a silo is declared dead.</summary>
+    public int MissedProbes { get; set; } = 2;
+
+    /// <summary>The settings in <paramref name="configuration"/>'s <c>DocTable</c> section, checked.</summary>
+    public static SiloSettings From(IConfiguration configuration)
+    {
+        var settings = new SiloSettings();
+        configuration.GetSection(Section).Bind(settings);
+        Identifier.Validate(settings.Group, "group");
+        if (settings.SiloPort is < 1 or > 65535 || settings.GatewayPort is < 1 or > 65535)
+            throw new ArgumentException($"--silo-port and --gateway-port must be between 1 and 65535 (got {settings.SiloPort} and {settings.GatewayPort}).");
+        if (settings.ProbeTimeout <= TimeSpan.Zero || settings.MissedProbes < 1)
+            throw new ArgumentException("--probe-timeout must be positive and --missed-probes at least 1.");
+        if (settings.Cluster is not null) ClusterAddress.Parse(settings.Cluster);
+        if (settings.Advertise is not null && !IPAddress.TryParse(settings.Advertise, out _))
+            throw new ArgumentException($"--advertise '{settings.Advertise}' is not an IP address.");
+        return settings;
+    }
+
+    /// <summary>The address to advertise: the one given, else loopback for a loopback Redis (or none), else this machine's first IPv4 address.</summary>
+    public IPAddress AdvertisedAddress()
+    {
+        if (Advertise is not null) return IPAddress.Parse(Advertise);
+        var redis = Cluster is null ? null : ClusterAddress.Parse(Cluster).Host;
+        if (redis is null || redis is "localhost" || (IPAddress.TryParse(redis, out var ip) && IPAddress.IsLoopback(ip))) return IPAddress.Loopback;
+        return NetworkInterface.GetAllNetworkInterfaces()
+            .Where(n => n.OperationalStatus == OperationalStatus.Up && n.NetworkInterfaceType != NetworkInterfaceType.Loopback)
+            .SelectMany(n => n.GetIPProperties().UnicastAddresses)
+            .Select(a => a.Address)
+            .FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork) ?? IPAddress.Loopback;
+    }
+}
