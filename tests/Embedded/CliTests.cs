@@ -88,6 +88,38 @@ public sealed class CliTests(CliData data) : IClassFixture<CliData>
         Assert.Contains("Cannot read the filter term", unreadable.Error);
     }
 
+    [Theory]
+    [InlineData("number >=", "no value after")]
+    [InlineData("process = 'A", "unterminated quote")]
+    [InlineData("number >= 'ten'", "'ten'")]
+    [InlineData("number = 1.5", "1.5")]
+    public async Task WhereThatCannotMatchAsMeant_ExitsWith2_SayingWhy(string where, string expected)
+    {
+        foreach (var command in new[] { "count", "select" })
+        {
+            var run = await DoctableCli.RunAsync([command, "--data", Dir, "--table", "cli", "--where", where]);
+            Assert.True(run.ExitCode == 2, run.ToString());
+            Assert.StartsWith("error: ", run.Error);
+            Assert.Contains(expected, run.Error);
+            Assert.Equal("", run.Output);
+        }
+    }
+
+    [Fact]
+    public async Task WholeNumbersAsDecimals_StillMatch()
+        => Assert.Equal("1", (await Ok("count", "--data", Dir, "--table", "cli", "--where", "number = 3.0")).Output.Trim());
+
+    [Theory]
+    [InlineData("number asc", "0")]
+    [InlineData("number ASC", "0")]
+    [InlineData("number Desc", "19")]
+    [InlineData("number", "0")]
+    public async Task OrderBy_TakesAscOrDesc_InAnyCase(string orderBy, string first)
+    {
+        var run = await Ok("select", "--data", Dir, "--table", "cli", "--columns", "number", "--order-by", orderBy, "--limit", "1");
+        Assert.Equal(first, Cells(run.Output).Single()[0]);
+    }
+
     [Fact]
     public async Task Produce_InsertsAndPrintsTheCount_AndRefusesBadArguments()
     {

@@ -94,15 +94,13 @@ public static class CommandLine
     private static Command SelectCommand()
     {
         var columns = new Option<string?>("--columns", "-c") { Description = "Comma-separated columns (default: all)" };
-        var orderBy = new Option<string?>("--order-by") { Description = "Column to sort by; append ' desc' for descending" };
+        var orderBy = new Option<string?>("--order-by") { Description = "Columns to sort by, each optionally followed by asc or desc, e.g. \"process, number desc\"" };
         var limit = new Option<int?>("--limit", "-n") { Description = "Maximum rows" };
         var offset = new Option<int>("--offset") { Description = "Rows to skip" };
         var command = new Command("select", "Print the rows of a table that match a filter") { Data, Broker, Table, Where, columns, orderBy, limit, offset };
         command.SetAction((parse, ct) => WithTableAsync(parse, async grain =>
         {
-            var order = parse.GetValue(orderBy) is { } o
-                ? new[] { o.EndsWith(" desc", StringComparison.OrdinalIgnoreCase) ? OrderBy.Desc(o[..^5].Trim()) : OrderBy.Asc(o.Trim()) }
-                : null;
+            var order = OrderByParser.Parse(parse.GetValue(orderBy));
             var query = new SelectQuery(
                 parse.GetValue(columns)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
                 WhereParser.Parse(parse.GetValue(Where)), order, parse.GetValue(limit), parse.GetValue(offset));
