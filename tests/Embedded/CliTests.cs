@@ -1,5 +1,6 @@
 using DocTable.Orleans.Client.Cli;
 using DocTable.Orleans.Tests.Embedded.Support;
+using Spectre.Console;
 using Xunit;
 
 namespace DocTable.Orleans.Tests.Embedded;
@@ -118,6 +119,36 @@ public sealed class CliTests(CliData data) : IClassFixture<CliData>
     {
         var run = await Ok("select", "--data", Dir, "--table", "cli", "--columns", "number", "--order-by", orderBy, "--limit", "1");
         Assert.Equal(first, Cells(run.Output).Single()[0]);
+    }
+
+    [Fact]
+    public async Task PipedOutput_CarriesNoAnsiCodes_EvenWithoutNoColor()
+    {
+        var colourful = new Dictionary<string, string?> { ["NO_COLOR"] = null, ["TERM"] = "xterm-256color" };
+        foreach (var args in new[]
+                 {
+                     new[] { "demo", "--delay-ms", "0" },
+                     ["select", "--data", Dir, "--table", "cli", "--limit", "2"],
+                     ["export", "--data", Dir, "--table", "cli"],
+                     ["count", "--data", Dir, "--table", "cli", "--where", "number >="],
+                 })
+        {
+            var run = await DoctableCli.RunAsync(args, environment: colourful);
+            Assert.True(run.ExitCode is 0 or 2, run.ToString());
+            Assert.False(run.Output.Contains('\u001b') || run.Error.Contains('\u001b'), $"ANSI codes in the output of doctable {string.Join(' ', args)}:\n{run}");
+        }
+    }
+
+    [Fact]
+    public void AConsoleOverAnythingButATerminal_WritesPlainText()
+    {
+        var captured = new StringWriter();
+        var terminal = new Terminal(captured, captured);
+        terminal.Console.MarkupLine("[bold red]plain[/]");
+        terminal.Console.Write(new Rule("[bold]rule[/]"));
+        Assert.DoesNotContain('\u001b', captured.ToString());
+        Assert.Contains("plain", captured.ToString());
+        Assert.False(Terminal.WantsAnsi(captured));
     }
 
     [Fact]

@@ -56,11 +56,12 @@ public static class CommandLine
         {
             var data = parse.GetValue(Data);
             var temp = data is null ? Directory.CreateTempSubdirectory("doctable-demo-").FullName : null;
+            var terminal = Terminal.For(parse);
             try
             {
-                AnsiConsole.MarkupLine($"[grey]data directory: {Markup.Escape(data ?? temp!)}[/]");
+                terminal.Console.MarkupLine($"[grey]data directory: {Markup.Escape(data ?? temp!)}[/]");
                 await using var client = DocTableClient.StartEmbedded(data ?? temp!);
-                return await new Demo(AnsiConsole.Console, client, TimeSpan.FromMilliseconds(parse.GetValue(delay))).RunAsync(ct);
+                return await new Demo(terminal.Console, client, TimeSpan.FromMilliseconds(parse.GetValue(delay))).RunAsync(ct);
             }
             finally
             {
@@ -74,9 +75,9 @@ public static class CommandLine
     {
         var rows = new Option<int>("-n", "--rows") { Description = "Number of rows", DefaultValueFactory = _ => 10 };
         var command = new Command("head", "Print the first rows of a table") { Data, Broker, Table, rows };
-        command.SetAction((parse, ct) => WithTableAsync(parse, async grain =>
+        command.SetAction((parse, ct) => WithTableAsync(parse, async (grain, terminal) =>
         {
-            RowPrinter.Print(AnsiConsole.Console, await grain.SelectAsync(new SelectQuery(Limit: parse.GetValue(rows)), ct));
+            RowPrinter.Print(terminal.Console, await grain.SelectAsync(new SelectQuery(Limit: parse.GetValue(rows)), ct));
         }));
         return command;
     }
@@ -84,9 +85,9 @@ public static class CommandLine
     private static Command CountCommand()
     {
         var command = new Command("count", "Count the rows of a table") { Data, Broker, Table, Where };
-        command.SetAction((parse, ct) => WithTableAsync(parse, async grain =>
+        command.SetAction((parse, ct) => WithTableAsync(parse, async (grain, terminal) =>
         {
-            Console.WriteLine(await grain.CountAsync(WhereParser.Parse(parse.GetValue(Where)), ct));
+            terminal.Output.WriteLine(await grain.CountAsync(WhereParser.Parse(parse.GetValue(Where)), ct));
         }));
         return command;
     }
@@ -98,13 +99,13 @@ public static class CommandLine
         var limit = new Option<int?>("--limit", "-n") { Description = "Maximum rows" };
         var offset = new Option<int>("--offset") { Description = "Rows to skip" };
         var command = new Command("select", "Print the rows of a table that match a filter") { Data, Broker, Table, Where, columns, orderBy, limit, offset };
-        command.SetAction((parse, ct) => WithTableAsync(parse, async grain =>
+        command.SetAction((parse, ct) => WithTableAsync(parse, async (grain, terminal) =>
         {
             var order = OrderByParser.Parse(parse.GetValue(orderBy));
             var query = new SelectQuery(
                 parse.GetValue(columns)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
                 WhereParser.Parse(parse.GetValue(Where)), order, parse.GetValue(limit), parse.GetValue(offset));
-            RowPrinter.Print(AnsiConsole.Console, await grain.SelectAsync(query, ct));
+            RowPrinter.Print(terminal.Console, await grain.SelectAsync(query, ct));
         }));
         return command;
     }
@@ -135,24 +136,21 @@ public static class CommandLine
     /// <summary>The data directory the options name (default "data").</summary>
     internal static string DataDirectory(ParseResult parse) => parse.GetValue(Data) ?? "data";
 
-    /// <summary>A console on standard error, for progress bars that must not mix with exported rows.</summary>
-    internal static IAnsiConsole ErrorConsole() => AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
-
     /// <summary>Opens the client the options name, opens the existing table and runs <paramref name="action"/>; typed errors become exit code 2.</summary>
-    internal static async Task<int> WithTableAsync(ParseResult parse, Func<ITableGrain, Task> action)
+    internal static async Task<int> WithTableAsync(ParseResult parse, Func<ITableGrain, Terminal, Task> action)
     {
+        var terminal = Terminal.For(parse);
         try
         {
             await using var client = await OpenClientAsync(parse);
             var grain = client.GrainFactory.GetGrain<ITableGrain>(parse.GetValue(Table)!);
             await grain.OpenAsync(null);
-            await action(grain);
+            await action(grain, terminal);
             return 0;
         }
         catch (Exception e) when (e is DocTableException or ArgumentException)
         {
-            Console.Error.WriteLine($"error: {e.Message}");
-            return 2;
+            return terminal.Fail(e);
         }
     }
 }

@@ -20,7 +20,7 @@ internal static class ExportCommand
         var output = new Option<string?>("--out", "-o") { Description = "Output file (default: standard output)" };
         var chunk = new Option<int>("--chunk-size") { Description = "Rows per page read from the table", DefaultValueFactory = _ => 5000 };
         var command = new Command("export", "Export a table's rows as CSV or JSON lines") { data, table, where, format, output, chunk };
-        command.SetAction((parse, ct) => CommandLine.WithTableAsync(parse, async grain =>
+        command.SetAction((parse, ct) => CommandLine.WithTableAsync(parse, async (grain, terminal) =>
         {
             var schema = await grain.OpenAsync(null, ct);
             var filter = WhereParser.Parse(parse.GetValue(where));
@@ -28,12 +28,12 @@ internal static class ExportCommand
             var path = parse.GetValue(output);
             var columns = schema.Columns.Select(c => c.Name).ToArray();
             var file = path is null ? null : new StreamWriter(path, append: false, new UTF8Encoding(false), 1 << 16);
-            var writer = file ?? Console.Out;
+            var writer = file ?? terminal.Output;
             try
             {
                 var export = new ExportWriter(writer, parse.GetValue(format) == "csv", columns);
                 export.WriteHeader();
-                await CommandLine.ErrorConsole().Progress().StartAsync(async progress =>
+                await terminal.ErrorConsole.Progress().StartAsync(async progress =>
                 {
                     var task = progress.AddTask($"export {Markup.Escape(parse.GetValue(table)!)}", maxValue: Math.Max(1, total));
                     await foreach (var page in grain.StreamAsync(parse.GetValue(chunk), filter, columns, ct))
@@ -47,7 +47,7 @@ internal static class ExportCommand
             finally
             {
                 if (file is not null) await file.DisposeAsync();
-                else await Console.Out.FlushAsync(ct);
+                else await terminal.Output.FlushAsync(ct);
             }
             if (path is not null) await File.WriteAllTextAsync(path + ".schema.json", TableSchemaJson.Serialize(schema), ct);
         }));

@@ -41,13 +41,10 @@ internal static class FleetCommand
     /// jobs on the <c>doctable.jobs</c> queue for any number of <c>doctable worker</c> processes — a
     /// progress bar of confirmed rows, and a final count check. Returns the exit code (0 = checked).
     /// </summary>
-    public static async Task<int> RunFleetAsync(string broker, string table, int producers, long rows, int chunk, bool jobs, CancellationToken cancellationToken)
+    public static async Task<int> RunFleetAsync(Terminal terminal, string broker, string table, int producers, long rows, int chunk, bool jobs, string prefix, CancellationToken cancellationToken)
     {
         if (producers < 1 || rows < 0 || chunk < 1)
-        {
-            Console.Error.WriteLine("error: --producers and --chunk must be at least 1 and --rows not negative.");
-            return 2;
-        }
+            return terminal.Fail("--producers and --chunk must be at least 1 and --rows not negative.");
         try
         {
             await using var client = await DocTableClient.ConnectAsync(broker, cancellationToken: cancellationToken);
@@ -60,30 +57,29 @@ internal static class FleetCommand
             for (var i = 0; i < producers; i++)
             {
                 var count = rows / producers + (i < rows % producers ? 1 : 0);
-                shares.Add(new FleetJob(table, $"{run}-p{i}", $"p{i}", start, count, chunk));
+                shares.Add(new FleetJob(table, $"{run}-p{i}", prefix + i, start, count, chunk));
                 start += count;
             }
             var stopwatch = Stopwatch.StartNew();
             var done = new long[producers];
             var failed = jobs
-                ? await JobQueue.RunAsync(broker, shares, done, all => ShowProgressAsync(all, done, rows, cancellationToken), cancellationToken)
-                : await RunProcessesAsync(broker, shares, done, all => ShowProgressAsync(all, done, rows, cancellationToken), cancellationToken);
+                ? await JobQueue.RunAsync(broker, shares, done, all => ShowProgressAsync(terminal, all, done, rows, cancellationToken), cancellationToken)
+                : await RunProcessesAsync(broker, shares, done, all => ShowProgressAsync(terminal, all, done, rows, cancellationToken), cancellationToken);
             var confirmedAfter = stopwatch.Elapsed.TotalSeconds;
             // The count is answered by the owner after every batch queued before it: the rows are stored.
             var after = await db.CountAsync(cancellationToken: cancellationToken);
             var storedAfter = stopwatch.Elapsed.TotalSeconds;
-            AnsiConsole.MarkupLine($"{rows:N0} rows from {producers} producer {(jobs ? "jobs" : "processes")} (chunk {chunk}): confirmed in {confirmedAfter:0.00} s, " +
+            terminal.Console.MarkupLine($"{rows:N0} rows from {producers} producer {(jobs ? "jobs" : "processes")} (chunk {chunk}): confirmed in {confirmedAfter:0.00} s, " +
                 $"stored and counted after {storedAfter:0.00} s: [bold]{rows / Math.Max(storedAfter, 1e-9):N0} rows/s[/]");
             var ok = failed == 0 && after - before == rows;
-            AnsiConsole.MarkupLine(ok
+            terminal.Console.MarkupLine(ok
                 ? $"[green]checked: table {Markup.Escape(table)} grew by {after - before:N0} rows ({after:N0} in all)[/]"
                 : $"[red]check failed: {failed} producer(s) failed; table {Markup.Escape(table)} grew by {after - before:N0} rows, expected {rows:N0}[/]");
             return ok ? 0 : 1;
         }
         catch (Exception e) when (e is DocTableException or ArgumentException)
         {
-            Console.Error.WriteLine($"error: {e.Message}");
-            return 2;
+            return terminal.Fail(e);
         }
     }
 
@@ -103,9 +99,9 @@ internal static class FleetCommand
         }
     }
 
-    private static async Task ShowProgressAsync(Task all, long[] done, long rows, CancellationToken cancellationToken)
+    private static async Task ShowProgressAsync(Terminal terminal, Task all, long[] done, long rows, CancellationToken cancellationToken)
     {
-        await AnsiConsole.Progress().AutoClear(false).StartAsync(async context =>
+        await terminal.Console.Progress().AutoClear(false).StartAsync(async context =>
         {
             var bar = context.AddTask("rows confirmed", maxValue: Math.Max(1, rows));
             while (!all.IsCompleted)

@@ -23,6 +23,7 @@ internal static class ImportCommand
         var command = new Command("import", "Import rows from a CSV or JSON-lines export") { data, table, format, schemaFile, chunk, file };
         command.SetAction(async (parse, ct) =>
         {
+            var terminal = Terminal.For(parse);
             try
             {
                 var name = Identifier.Validate(parse.GetValue(table), "table");
@@ -36,14 +37,13 @@ internal static class ImportCommand
                 var total = 0L;
                 foreach (var _ in source.Rows()) total++; // the whole file converts, or nothing is written
                 if (create) await grain.OpenAsync(schema, ct);
-                var imported = await InsertAsync(client, name, source, parse.GetValue(chunk), total, ct);
-                Console.Error.WriteLine($"Imported {imported} rows into {name}.");
+                var imported = await InsertAsync(terminal, client, name, source, parse.GetValue(chunk), total, ct);
+                terminal.Error.WriteLine($"Imported {imported} rows into {name}.");
                 return 0;
             }
             catch (DocTableException e)
             {
-                Console.Error.WriteLine($"error: {e.Message}");
-                return 2;
+                return terminal.Fail(e);
             }
         });
         return command;
@@ -63,13 +63,13 @@ internal static class ImportCommand
         }
     }
 
-    private static async Task<long> InsertAsync(DocTableClient client, string table, ImportSource source, int chunkSize, long total, CancellationToken ct)
+    private static async Task<long> InsertAsync(Terminal terminal, DocTableClient client, string table, ImportSource source, int chunkSize, long total, CancellationToken ct)
     {
         if (chunkSize < 1) throw new InvalidQueryException("--chunk-size must be at least 1.");
         var inserter = client.GrainFactory.GetGrain<IQueueInserterGrain>($"import-{Guid.NewGuid():N}/{table}");
         var options = new QueueInserterOptions(table, source.Columns, chunkSize);
         long done = 0;
-        await CommandLine.ErrorConsole().Progress().StartAsync(async progress =>
+        await terminal.ErrorConsole.Progress().StartAsync(async progress =>
         {
             var task = progress.AddTask($"import {Markup.Escape(table)}", maxValue: Math.Max(1, total));
             var chunk = new List<object?[]>(chunkSize);

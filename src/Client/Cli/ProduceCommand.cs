@@ -38,22 +38,22 @@ public static class ProduceCommand
         var command = new Command("produce", "Insert rows from K producers, as DocTable's worker processes do (embedded, or a cluster with --broker)") { data, table, producers, rows, chunk, name, broker, jobs };
         command.SetAction(async (parse, ct) =>
         {
+            var terminal = Terminal.For(parse);
             if (parse.GetValue(broker) is { } uri)
-                return await FleetCommand.RunFleetAsync(uri, parse.GetValue(table)!, parse.GetValue(producers),
-                    (long)parse.GetValue(producers) * parse.GetValue(rows), parse.GetValue(chunk) ?? 1000, parse.GetValue(jobs), ct);
+                return await FleetCommand.RunFleetAsync(terminal, uri, parse.GetValue(table)!, parse.GetValue(producers),
+                    (long)parse.GetValue(producers) * parse.GetValue(rows), parse.GetValue(chunk) ?? 1000, parse.GetValue(jobs), parse.GetValue(name)!, ct);
             try
             {
                 var settings = new ProduceSettings(parse.GetValue(table)!, parse.GetValue(producers), parse.GetValue(rows),
                     parse.GetValue(chunk) ?? 1, parse.GetValue(name)!);
                 await using var client = DocTableClient.StartEmbedded(parse.GetValue(data)!);
                 var result = await RunAsync(client, settings, ct);
-                Console.WriteLine($"produced {result.Inserted} rows ({settings.Producers} producers x {settings.Rows}) in {result.Elapsed.TotalSeconds:F2} s; table {settings.Table} now holds {result.TableCount} rows");
+                terminal.Output.WriteLine($"produced {result.Inserted} rows ({settings.Producers} producers x {settings.Rows}) in {result.Elapsed.TotalSeconds:F2} s; table {settings.Table} now holds {result.TableCount} rows");
                 return 0;
             }
             catch (Exception e) when (e is DocTableException or ArgumentException)
             {
-                Console.Error.WriteLine($"error: {e.Message}");
-                return 2;
+                return terminal.Fail(e);
             }
         });
         return command;

@@ -20,8 +20,12 @@ public static class DoctableCli
     /// <summary>Path of the built CLI.</summary>
     public static string DllPath => Path.Combine(AppContext.BaseDirectory, "doctable.dll");
 
-    /// <summary>Starts <c>doctable</c> with <paramref name="args"/>; the returned task ends with the process.</summary>
-    public static async Task<CliRun> RunAsync(IEnumerable<string> args, TimeSpan? timeout = null)
+    /// <summary>
+    /// Starts <c>doctable</c> with <paramref name="args"/>, standard output and error redirected, <c>NO_COLOR</c>
+    /// set and <c>COLUMNS=160</c>; <paramref name="environment"/> overrides variables (null removes one).
+    /// The returned task ends with the process.
+    /// </summary>
+    public static async Task<CliRun> RunAsync(IEnumerable<string> args, TimeSpan? timeout = null, IReadOnlyDictionary<string, string?>? environment = null)
     {
         Assert.True(File.Exists(DllPath), $"{DllPath} is missing: build the solution first.");
         var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet")
@@ -35,6 +39,11 @@ public static class DoctableCli
         foreach (var arg in args) start.ArgumentList.Add(arg);
         start.Environment["NO_COLOR"] = "1";
         start.Environment["COLUMNS"] = "160";
+        foreach (var (name, value) in environment ?? new Dictionary<string, string?>())
+        {
+            if (value is null) start.Environment.Remove(name);
+            else start.Environment[name] = value;
+        }
 
         using var process = Process.Start(start) ?? throw new InvalidOperationException("could not start dotnet");
         var output = process.StandardOutput.ReadToEndAsync();
