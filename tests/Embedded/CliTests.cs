@@ -158,7 +158,10 @@ public sealed class CliTests(CliData data) : IClassFixture<CliData>
         var run = await Ok("produce", "--data", store.DataDir, "--table", "made", "--producers", "3", "--rows", "50", "--chunk", "7", "--name", "w");
         Assert.Contains("produced 150 rows", run.Output);
         Assert.Contains("now holds 150 rows", run.Output);
-        Assert.Equal(150L, store.Query("made", "SELECT COUNT(DISTINCT process || '/' || number) FROM made WHERE process IN ('w0', 'w1', 'w2') AND number BETWEEN 0 AND 49")[0][0]);
+        // As a --broker fleet numbers them: producer i inserts i*N..i*N+N-1 as process w{i}.
+        Assert.Equal(150L, store.Query("made", "SELECT COUNT(DISTINCT number) FROM made WHERE number BETWEEN 0 AND 149 AND process = 'w' || (number / 50)")[0][0]);
+        var help = await Ok("produce", "--help");
+        Assert.Contains("i*N..i*N+N-1", help.Output);
 
         var bad = await DoctableCli.RunAsync(["produce", "--data", store.DataDir, "--table", "made", "--producers", "0", "--rows", "5"]);
         Assert.True(bad.ExitCode == 2, bad.ToString());
