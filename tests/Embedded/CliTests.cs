@@ -66,13 +66,14 @@ public sealed class CliTests(CliData data) : IClassFixture<CliData>
     }
 
     [Fact]
-    public async Task UnknownTable_ExitsWith2_AndSaysSo_WithoutCreatingAFile()
+    public async Task UnknownTable_ExitsWith2_AndSaysSo_NamingTheWholeDataPath_WithoutCreatingAFile()
     {
+        var relative = Path.GetRelativePath(AppContext.BaseDirectory, Dir); // the CLI runs in AppContext.BaseDirectory
         foreach (var command in new[] { "count", "head", "select" })
         {
-            var run = await DoctableCli.RunAsync([command, "--data", Dir, "--table", "missing"]);
+            var run = await DoctableCli.RunAsync([command, "--data", relative, "--table", "missing"]);
             Assert.True(run.ExitCode == 2, run.ToString());
-            Assert.Contains("Table 'missing' does not exist", run.Error);
+            Assert.Contains($"Table 'missing' does not exist in {Path.GetFullPath(Dir)}", run.Error);
         }
         Assert.False(File.Exists(data.Store.TablePath("missing")));
     }
@@ -149,6 +150,40 @@ public sealed class CliTests(CliData data) : IClassFixture<CliData>
         Assert.DoesNotContain('\u001b', captured.ToString());
         Assert.Contains("plain", captured.ToString());
         Assert.False(Terminal.WantsAnsi(captured));
+    }
+
+    [Theory]
+    [InlineData("--producers must be at least 1 (got 0)", "produce", "--table", "t", "--producers", "0", "--rows", "5")]
+    [InlineData("--producers must be at least 1 (got -2)", "produce", "--table", "t", "--producers", "-2", "--rows", "5")]
+    [InlineData("--rows must not be negative (got -5)", "produce", "--table", "t", "--rows", "-5")]
+    [InlineData("--rows takes a whole number (got 'ten')", "produce", "--table", "t", "--rows", "ten")]
+    [InlineData("--rows must be at most 2147483647", "produce", "--table", "t", "--rows", "99999999999")]
+    [InlineData("--chunk must be at least 1 (got 0)", "produce", "--table", "t", "--rows", "5", "--chunk", "0")]
+    [InlineData("--producers x --rows must be at most", "produce", "--table", "t", "--producers", "70000", "--rows", "70000")]
+    [InlineData("-n takes a whole number (got 'x')", "head", "--table", "cli", "-n", "x")]
+    [InlineData("--limit must not be negative (got -1)", "select", "--table", "cli", "--limit", "-1")]
+    [InlineData("--offset must not be negative (got -1)", "select", "--table", "cli", "--offset", "-1")]
+    [InlineData("--chunk-size must be at least 1 (got 0)", "export", "--table", "cli", "--chunk-size", "0")]
+    [InlineData("--format takes csv or jsonl (got 'xml')", "export", "--table", "cli", "--format", "xml")]
+    [InlineData("--delay-ms must not be negative (got -1)", "demo", "--delay-ms", "-1")]
+    [InlineData("Option '--table' is required", "count")]
+    [InlineData("Cannot read --order-by", "select", "--table", "cli", "--order-by", "number upward")]
+    public async Task BadArguments_ExitWith2_SayingWhatIsWrongInTheUsersWords(string expected, params string[] args)
+    {
+        var run = await DoctableCli.RunAsync(args.Concat(args[0] == "demo" ? [] : new[] { "--data", Dir }));
+        Assert.True(run.ExitCode == 2, run.ToString());
+        Assert.StartsWith("error: ", run.Error);
+        Assert.Contains(expected, run.Error);
+        foreach (var internals in new[] { "System.", "(Parameter '", "Actual value was", "Exception" })
+            Assert.DoesNotContain(internals, run.Error);
+        Assert.Equal("", run.Output);
+    }
+
+    [Fact]
+    public async Task Demo_NamesTheTableItMade()
+    {
+        var run = await Ok("demo", "--delay-ms", "0");
+        Assert.Contains("table tmp_concurrent in data directory ", run.Output);
     }
 
     [Fact]

@@ -1,4 +1,6 @@
 using System.CommandLine;
+using System.CommandLine.Invocation;
+using System.CommandLine.Parsing;
 using Spectre.Console;
 
 namespace DocTable.Orleans.Client.Cli;
@@ -27,6 +29,23 @@ public static class CommandLine
         Description = "Filter, e.g. \"number >= 10 and process = 'AB'\" (ops = != < <= > >=, like, is [not] null)",
     };
 
+    /// <summary>
+    /// Parses <paramref name="args"/> and runs the command. Arguments that do not parse (an unknown
+    /// option, a missing or malformed value) print <c>error: …</c> lines and a pointer to <c>--help</c>
+    /// on standard error and exit with code 2, as the commands' own typed errors do.
+    /// </summary>
+    public static Task<int> InvokeAsync(string[] args, InvocationConfiguration? configuration = null)
+    {
+        configuration ??= new InvocationConfiguration();
+        var parse = Build().Parse(args);
+        if (parse.Errors.Count == 0 || parse.Action is not ParseErrorAction) return parse.InvokeAsync(configuration);
+        foreach (var error in parse.Errors) configuration.Error.WriteLine($"error: {error.Message}");
+        var path = new List<string>();
+        for (var result = parse.CommandResult; result is not null; result = result.Parent as CommandResult) path.Insert(0, result.Command.Name);
+        configuration.Error.WriteLine($"See '{string.Join(' ', path)} --help'.");
+        return Task.FromResult(2);
+    }
+
     /// <summary>Builds the root command.</summary>
     public static RootCommand Build()
     {
@@ -50,18 +69,21 @@ public static class CommandLine
 
     private static Command DemoCommand()
     {
-        var delay = new Option<int>("--delay-ms") { Description = "Pause after each insert, as the notebook's time.sleep(0.01)", DefaultValueFactory = _ => 10 };
+        var delay = new Option<int>("--delay-ms") { Description = "Pause after each insert, as the notebook's time.sleep(0.01)", DefaultValueFactory = _ => 10, CustomParser = WholeNumber.AtLeast(0) };
         var command = new Command("demo", "Reproduce DocTable's \"Concurrent Database Connections\" notebook") { Data, delay };
         command.SetAction(async (parse, ct) =>
         {
-            var data = parse.GetValue(Data);
+            var data = parse.GetValue(Data) is { } given ? Path.GetFullPath(given) : null;
             var temp = data is null ? Directory.CreateTempSubdirectory("doctable-demo-").FullName : null;
             var terminal = Terminal.For(parse);
             try
             {
-                terminal.Console.MarkupLine($"[grey]data directory: {Markup.Escape(data ?? temp!)}[/]");
+                terminal.Console.MarkupLine($"[grey]table {Demo.TableName} in data directory {Markup.Escape(data ?? temp!)}{(temp is null ? "" : " (temporary: removed at the end; pass --data DIR to keep it)")}[/]");
                 await using var client = DocTableClient.StartEmbedded(data ?? temp!);
-                return await new Demo(terminal.Console, client, TimeSpan.FromMilliseconds(parse.GetValue(delay))).RunAsync(ct);
+                var code = await new Demo(terminal.Console, client, TimeSpan.FromMilliseconds(parse.GetValue(delay))).RunAsync(ct);
+                if (temp is null)
+                    terminal.Console.MarkupLine($"[grey]the rows of part 3 stay in table {Demo.TableName}: doctable head --data \"{Markup.Escape(data!)}\" --table {Demo.TableName}[/]");
+                return code;
             }
             finally
             {
@@ -73,7 +95,7 @@ public static class CommandLine
 
     private static Command HeadCommand()
     {
-        var rows = new Option<int>("-n", "--rows") { Description = "Number of rows", DefaultValueFactory = _ => 10 };
+        var rows = new Option<int>("-n", "--rows") { Description = "Number of rows", DefaultValueFactory = _ => 10, CustomParser = WholeNumber.AtLeast(0) };
         var command = new Command("head", "Print the first rows of a table") { Data, Broker, Table, rows };
         command.SetAction((parse, ct) => WithTableAsync(parse, async (grain, terminal) =>
         {
@@ -96,8 +118,8 @@ public static class CommandLine
     {
         var columns = new Option<string?>("--columns", "-c") { Description = "Comma-separated columns (default: all)" };
         var orderBy = new Option<string?>("--order-by") { Description = "Columns to sort by, each optionally followed by asc or desc, e.g. \"process, number desc\"" };
-        var limit = new Option<int?>("--limit", "-n") { Description = "Maximum rows" };
-        var offset = new Option<int>("--offset") { Description = "Rows to skip" };
+        var limit = new Option<int?>("--limit", "-n") { Description = "Maximum rows", CustomParser = WholeNumber.OptionalAtLeast(0) };
+        var offset = new Option<int>("--offset") { Description = "Rows to skip", CustomParser = WholeNumber.AtLeast(0) };
         var command = new Command("select", "Print the rows of a table that match a filter") { Data, Broker, Table, Where, columns, orderBy, limit, offset };
         command.SetAction((parse, ct) => WithTableAsync(parse, async (grain, terminal) =>
         {
@@ -133,8 +155,8 @@ public static class CommandLine
         return command;
     }
 
-    /// <summary>The data directory the options name (default "data").</summary>
-    internal static string DataDirectory(ParseResult parse) => parse.GetValue(Data) ?? "data";
+    /// <summary>The absolute path of the data directory the options name (default "data"), so that messages name it whole.</summary>
+    internal static string DataDirectory(ParseResult parse) => Path.GetFullPath(parse.GetValue(Data) ?? "data");
 
     /// <summary>Opens the client the options name, opens the existing table and runs <paramref name="action"/>; typed errors become exit code 2.</summary>
     internal static async Task<int> WithTableAsync(ParseResult parse, Func<ITableGrain, Terminal, Task> action)
@@ -148,9 +170,9 @@ public static class CommandLine
             await action(grain, terminal);
             return 0;
         }
-        catch (Exception e) when (e is DocTableException or ArgumentException)
+        catch (Exception e) when (e is DocTableException or ArgumentException or IOException or UnauthorizedAccessException)
         {
-            return terminal.Fail(e);
+            return terminal.Fail(e); // IO: a file named by an option (export --out) cannot be written
         }
     }
 }

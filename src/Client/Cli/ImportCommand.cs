@@ -6,20 +6,21 @@ using Spectre.Console;
 namespace DocTable.Orleans.Client.Cli;
 
 /// <summary>
-/// <c>doctable import --data DIR --table T --format csv|jsonl FILE</c>: reads a file written by
+/// <c>doctable import --data DIR --table T [--format csv|jsonl] FILE</c>: reads a file written by
 /// <c>doctable export</c> into a table through a queue inserter, with a progress bar. The file is
 /// checked whole first (types per column, NULLs, CSV/JSON syntax; errors name line and column) and
 /// nothing is written unless it all converts. A missing table is created from <c>--schema</c> (default
-/// <c>FILE.schema.json</c>). The table sets id/added/updated columns anew.
+/// <c>FILE.schema.json</c>). The table sets id/added/updated columns anew. Without <c>--format</c> the
+/// file's extension decides (.csv; .jsonl, .ndjson or .json for JSON lines); any other asks for it.
 /// </summary>
 internal static class ImportCommand
 {
     public static Command Create(Option<string?> data, Option<string> table)
     {
-        var format = ExportCommand.FormatOption();
+        var format = ExportCommand.FormatOption("csv or jsonl (default: from the file's extension: .csv, or .jsonl/.ndjson/.json for JSON lines)");
         var file = new Argument<string>("file") { Description = "File to import" };
         var schemaFile = new Option<string?>("--schema") { Description = "Schema JSON used to create a missing table (default: FILE.schema.json)" };
-        var chunk = new Option<int>("--chunk-size") { Description = "Rows per insert chunk", DefaultValueFactory = _ => 5000 };
+        var chunk = new Option<int>("--chunk-size") { Description = "Rows per insert chunk", DefaultValueFactory = _ => 5000, CustomParser = WholeNumber.AtLeast(1) };
         var command = new Command("import", "Import rows from a CSV or JSON-lines export") { data, table, format, schemaFile, chunk, file };
         command.SetAction(async (parse, ct) =>
         {
@@ -28,11 +29,14 @@ internal static class ImportCommand
             {
                 var name = Identifier.Validate(parse.GetValue(table), "table");
                 var path = parse.GetValue(file)!;
-                if (!File.Exists(path)) throw new DocTableException($"The file {path} does not exist.");
+                if (!File.Exists(path))
+                    throw new DocTableException($"{Path.GetFullPath(path)} {(Directory.Exists(path) ? "is a directory; import takes a file" : "does not exist")}.");
+                var kind = parse.GetValue(format) ?? ExportCommand.FormatOf(path)
+                    ?? throw new DocTableException($"Cannot tell the format of {path} from its extension; pass --format csv or --format jsonl.");
                 await using var client = await CommandLine.OpenClientAsync(parse);
                 var grain = client.GrainFactory.GetGrain<ITableGrain>(name);
                 var (schema, create) = await SchemaAsync(grain, parse.GetValue(schemaFile) ?? path + ".schema.json", ct);
-                var source = ImportSource.Open(path, parse.GetValue(format)!, schema);
+                var source = ImportSource.Open(path, kind, schema);
 
                 var total = 0L;
                 foreach (var _ in source.Rows()) total++; // the whole file converts, or nothing is written
@@ -41,7 +45,7 @@ internal static class ImportCommand
                 terminal.Error.WriteLine($"Imported {imported} rows into {name}.");
                 return 0;
             }
-            catch (DocTableException e)
+            catch (Exception e) when (e is DocTableException or IOException or UnauthorizedAccessException)
             {
                 return terminal.Fail(e);
             }
@@ -55,10 +59,10 @@ internal static class ImportCommand
         {
             return (await grain.OpenAsync(null, ct), false);
         }
-        catch (UnknownTableException)
+        catch (UnknownTableException e)
         {
             if (!File.Exists(schemaPath))
-                throw new UnknownTableException($"The table does not exist and there is no schema file {schemaPath} to create it from; pass --schema FILE (export writes one with --out).");
+                throw new UnknownTableException($"{e.Message.Split(';')[0].TrimEnd('.')}, and there is no schema file {Path.GetFullPath(schemaPath)} to create it from; pass --schema FILE (export writes one with --out).");
             return (TableSchemaJson.Deserialize(await File.ReadAllTextAsync(schemaPath, ct)), true);
         }
     }

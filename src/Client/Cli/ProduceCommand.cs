@@ -31,9 +31,9 @@ public static class ProduceCommand
     {
         var data = new Option<string>("--data") { Description = "Data directory holding one SQLite file per table", DefaultValueFactory = _ => "data" };
         var table = new Option<string>("--table", "-t") { Description = "Table to insert into (created if missing)", Required = true };
-        var producers = new Option<int>("--producers", "-k") { Description = "Producers working side by side", DefaultValueFactory = _ => 1 };
-        var rows = new Option<int>("--rows", "-n") { Description = "Rows per producer: producer i inserts the numbers i*N..i*N+N-1 (N = --rows)", Required = true };
-        var chunk = new Option<int?>("--chunk") { Description = "Queue-inserter chunk size (absent or 1: single-row awaited inserts)" };
+        var producers = new Option<int>("--producers", "-k") { Description = "Producers working side by side", DefaultValueFactory = _ => 1, CustomParser = WholeNumber.AtLeast(1) };
+        var rows = new Option<int>("--rows", "-n") { Description = "Rows per producer: producer i inserts the numbers i*N..i*N+N-1 (N = --rows)", Required = true, CustomParser = WholeNumber.AtLeast(0) };
+        var chunk = new Option<int?>("--chunk") { Description = "Queue-inserter chunk size (absent or 1: single-row awaited inserts)", CustomParser = WholeNumber.OptionalAtLeast(1) };
         var name = new Option<string>("--name") { Description = "Prefix of the process names: producer i writes process PREFIX+i", DefaultValueFactory = _ => "p" };
         var broker = new Option<string?>("--broker") { Description = "Cluster mode: run the K producers as OS processes against this broker, amqp://user:pass@host:5672/ (numbers 0..K*N-1, chunk default 1000)" };
         var jobs = new Option<bool>("--jobs") { Description = "With --broker: put the K producers' shares as jobs on the doctable.jobs queue for `doctable worker` processes" };
@@ -53,7 +53,7 @@ public static class ProduceCommand
             {
                 var settings = new ProduceSettings(parse.GetValue(table)!, parse.GetValue(producers), parse.GetValue(rows),
                     parse.GetValue(chunk) ?? 1, parse.GetValue(name)!);
-                await using var client = DocTableClient.StartEmbedded(parse.GetValue(data)!);
+                await using var client = DocTableClient.StartEmbedded(Path.GetFullPath(parse.GetValue(data)!));
                 var result = await RunAsync(client, settings, ct);
                 terminal.Output.WriteLine($"produced {result.Inserted} rows ({settings.Producers} producers x {settings.Rows}) in {result.Elapsed.TotalSeconds:F2} s; table {settings.Table} now holds {result.TableCount} rows");
                 return 0;

@@ -1,6 +1,7 @@
-using Xunit;
-
+using System.CommandLine;
 using System.Diagnostics;
+using DocTable.Orleans.Client.Cli;
+using Xunit;
 
 namespace DocTable.Orleans.Tests.Embedded.Support;
 
@@ -17,6 +18,20 @@ public sealed record CliRun(int ExitCode, string Output, string Error)
 /// </summary>
 public static class DoctableCli
 {
+    /// <summary>
+    /// Runs <c>doctable</c> with <paramref name="args"/> inside this process (as <c>Program.cs</c> does)
+    /// with its standard output and error captured: the errors a test provokes on purpose end up in the
+    /// returned <see cref="CliRun"/> for the test to check, never in the test log where they would read
+    /// like failures.
+    /// </summary>
+    public static async Task<CliRun> InvokeAsync(params string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var code = await CommandLine.InvokeAsync(args, new InvocationConfiguration { Output = output, Error = error });
+        return new CliRun(code, output.ToString(), error.ToString());
+    }
+
     /// <summary>Path of the built CLI.</summary>
     public static string DllPath => Path.Combine(AppContext.BaseDirectory, "doctable.dll");
 
