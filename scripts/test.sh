@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
 # The whole test suite, as the README gives it: installs RabbitMQ if missing (the cluster tests start
 # their own private brokers with scripts/broker.sh), builds warning-free, runs every test and ends
-# with one "N passed, N failed" line over all test assemblies.
+# with one "N passed, N failed" line over all test assemblies. Each step says what it does first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+say() { echo "test.sh: $*"; }
+say "checking that rabbitmq-server is installed (apt-get installs it if missing; the cluster tests need it)"
 bash scripts/broker.sh ensure-installed
+say "building DocTable.Orleans.sln in Release, warnings as errors (quiet: only errors print; about a minute from clean)"
 dotnet build DocTable.Orleans.sln -c Release --nologo -v quiet
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 set +e
+say "running every test assembly; each test prints a Passed/Failed line as it finishes"
 dotnet test DocTable.Orleans.sln -c Release --no-build --nologo --logger "console;verbosity=normal" "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 set -e

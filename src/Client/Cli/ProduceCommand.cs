@@ -38,8 +38,7 @@ public static class ProduceCommand
         var broker = new Option<string?>("--broker") { Description = "Cluster mode: run the K producers as OS processes against this broker, amqp://user:pass@host:5672/ (numbers 0..K*N-1, chunk default 1000)" };
         var jobs = new Option<bool>("--jobs") { Description = "With --broker: put the K producers' shares as jobs on the doctable.jobs queue for `doctable worker` processes" };
         var command = new Command("produce",
-            "Insert rows from K producers, as DocTable's worker processes do (embedded, or a cluster with --broker). "
-            + "In every mode producer i inserts the numbers i*N..i*N+N-1 (N = --rows) as process PREFIX+i, so the table gets 0..K*N-1 once each")
+            "Insert rows from K producers (embedded, or a cluster with --broker); in every mode producer i inserts the numbers i*N..i*N+N-1 as process PREFIX+i")
         {
             data, table, producers, rows, chunk, name, broker, jobs,
         };
