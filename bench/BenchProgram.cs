@@ -40,7 +40,9 @@ public static class BenchProgram
                 Console.WriteLine($"Soak: peak RSS {soak.PeakRssMb:0} MB of the one process hosting the silo while {soak.Rows:N0} rows flowed through {soak.Scenario} K={soak.K} (target: under {SoakRssTargetMb} MB).");
             Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(settings.OutputPath))!);
             await File.WriteAllTextAsync(settings.OutputPath, JsonSerializer.Serialize(report, BenchJsonContext.Indented.BenchReport), cancellationToken);
-            Console.WriteLine($"JSON: {settings.OutputPath}");
+            Console.WriteLine(settings.Saves
+                ? $"JSON: {settings.OutputPath} (saved over the committed results)"
+                : $"JSON: {settings.OutputPath} (the committed bench/results/latest.json is unchanged; --save on a full run replaces it)");
             return report.AllOk ? 0 : 1;
         }
         catch (ArgumentException e)

@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
-# The whole test suite, as the README gives it: installs RabbitMQ if missing (the cluster tests start
-# their own private brokers with scripts/broker.sh), builds warning-free, runs every test and ends
-# with one "N passed, N failed" line over all test assemblies.
+# The whole test suite, as the README gives it: installs redis-server if missing (the cluster tests
+# start private Redis instances for membership), builds warning-free, runs every test and ends with
+# one "N passed, N failed" line over all test assemblies. Each step says what it does first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/broker.sh ensure-installed
+say() { echo "test.sh: $*"; }
+say "checking that redis-server is installed (apt-get installs it if missing; the cluster tests start private instances)"
+command -v redis-server >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; }
+say "building DocTable.Orleans.sln in Release, warnings as errors (quiet: only errors print; about a minute from clean)"
 dotnet build DocTable.Orleans.sln -c Release --nologo -v quiet
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 set +e
+say "running every test assembly; each test prints a Passed/Failed line as it finishes"
 dotnet test DocTable.Orleans.sln -c Release --no-build --nologo --logger "console;verbosity=normal" "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 set -e

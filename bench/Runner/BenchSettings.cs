@@ -26,6 +26,12 @@ public sealed record BenchSettings
     /// <summary>Where the JSON report goes.</summary>
     public string OutputPath { get; init; } = "";
 
+    /// <summary>
+    /// True when the report replaces the committed one (<c>--save</c>: bench/results/latest.json, or
+    /// soak.json for the soak). Every other run writes to bench/results/runs/, which git ignores.
+    /// </summary>
+    public bool Saves { get; init; }
+
     /// <summary>Run each repeat in a fresh process (default), so peak RSS and GC state are the run's own.</summary>
     public bool Isolated { get; init; } = true;
 
@@ -45,18 +51,20 @@ public sealed record BenchSettings
     public const string Usage = """
         DocTable.Orleans benchmark: rows/s of S0 (SQLite ceiling), S1 (DocTable's way: K processes),
         S2 (embedded, awaited single rows), S3 (embedded, queue inserters), S4 (cluster), as a markdown
-        table and as JSON (bench/results/latest.json).
+        table and as JSON. A run writes its JSON to bench/results/runs/MODE-TIME.json (ignored by git);
+        only --save replaces the committed bench/results/latest.json (or soak.json).
 
         usage: doctable bench [options]      (or: dotnet run --project bench -c Release -- [options])
           --quick            S0, S1 K=5, S2 K=5, S3 K=5 only; 1.5 s runs, 2 repeats (under a minute)
           --soak             5,000,000 rows through S3 K=5 in one process; reports its peak RSS
-                             (written to bench/results/soak.json)
           --seconds S        duration of each run (default 3; quick 1.5)
           --repeats N        repeats per scenario, medians reported (default 3; quick 2)
           --rows N           rows per run instead of a duration (soak default 5000000)
           --only S0,S3       run only these scenarios
           --dir PATH         folder for the runs' database files (default: system temp)
-          --out PATH         JSON report path (default bench/results/latest.json in the repository)
+          --save             write the JSON over the committed bench/results/latest.json (--soak:
+                             soak.json); refused with --quick or --only, whose tables are partial
+          --out PATH         JSON report path (default bench/results/runs/MODE-TIME.json)
           --in-process       run repeats in this process instead of a fresh process each
         Exit code: 0 when every scenario counted right, 1 when one FAILED, 2 for bad arguments.
         """;
@@ -84,11 +92,20 @@ public sealed record BenchSettings
             WorkRoot = args.Value("--dir") ?? Path.Combine(Path.GetTempPath(), "doctable-bench"),
             Isolated = !args.Flag("--in-process"),
         };
-        return settings with { OutputPath = args.Value("--out") ?? DefaultOutput(soak ? "soak.json" : "latest.json") };
+        var save = args.Flag("--save");
+        var output = args.Value("--out");
+        if (save && output is not null) throw new ArgumentException("--save writes the committed bench/results file; --out writes elsewhere: give one of them.");
+        if (save && (quick || only.Count > 0))
+            throw new ArgumentException($"--save replaces the committed full table, which a {(quick ? "--quick" : "--only")} run does not make; use --out PATH to keep this run.");
+        return settings with
+        {
+            Saves = save,
+            OutputPath = output ?? (save ? ResultsFile(soak ? "soak.json" : "latest.json") : ResultsFile(Path.Combine("runs", $"{mode}-{DateTime.UtcNow:yyyyMMdd-HHmmss}.json"))),
+        };
     }
 
     /// <summary>bench/results/<paramref name="file"/> in the repository holding the current folder or this program.</summary>
-    private static string DefaultOutput(string file)
+    private static string ResultsFile(string file)
     {
         foreach (var start in new[] { Environment.CurrentDirectory, AppContext.BaseDirectory })
         {
@@ -96,6 +113,6 @@ public sealed record BenchSettings
                 if (File.Exists(Path.Combine(dir.FullName, "DocTable.Orleans.sln")))
                     return Path.Combine(dir.FullName, "bench", "results", file);
         }
-        return Path.Combine(Environment.CurrentDirectory, "bench-" + file);
+        return Path.Combine(Environment.CurrentDirectory, "bench-results", file);
     }
 }

@@ -2,4 +2,4 @@ using System.CommandLine;
 using DocTable.Orleans.Client.Cli;
 
 // Long enough for `doctable silo` to drain on SIGTERM before the process is ended.
-return await CommandLine.Build().Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(60) });
+return await CommandLine.InvokeAsync(args, new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(60) });

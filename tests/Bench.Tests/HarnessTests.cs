@@ -119,6 +119,55 @@ public sealed class HarnessTests : IDisposable
         Assert.Contains("producers max", result.Note);
     }
 
+    [Theory]
+    [InlineData("--quick")]
+    [InlineData("--quick", "--seconds", "0.5")]
+    [InlineData("--only", "S0,S3")]
+    [InlineData("--seconds", "1", "--repeats", "1")]
+    [InlineData]
+    public void ARunWithoutSaveNeverWritesTheCommittedResults(params string[] args)
+    {
+        var settings = Parse(args);
+        Assert.False(settings.Saves);
+        Assert.Equal("runs", Path.GetFileName(Path.GetDirectoryName(settings.OutputPath)));
+        Assert.Equal("results", Path.GetFileName(Path.GetDirectoryName(Path.GetDirectoryName(settings.OutputPath))));
+        Assert.StartsWith(settings.Mode + "-", Path.GetFileName(settings.OutputPath));
+    }
+
+    [Fact]
+    public void SaveWritesTheCommittedResults_OnlyForAFullTableOrTheSoak()
+    {
+        var full = Parse("--save");
+        Assert.True(full.Saves);
+        Assert.Equal(Path.Combine("bench", "results", "latest.json"), Tail(full.OutputPath));
+        Assert.Equal(Path.Combine("bench", "results", "soak.json"), Tail(Parse("--soak", "--save").OutputPath));
+        Assert.Equal("mine.json", Parse("--quick", "--out", "mine.json").OutputPath);
+
+        Assert.Contains("--quick", Assert.Throws<ArgumentException>(() => Parse("--quick", "--save")).Message);
+        Assert.Contains("--only", Assert.Throws<ArgumentException>(() => Parse("--only", "S4", "--save")).Message);
+        Assert.Throws<ArgumentException>(() => Parse("--save", "--out", "x.json"));
+    }
+
+    [Fact]
+    public void TheRunsFolderIsIgnoredByGit_AndTheCommittedResultsAreNot()
+    {
+        var root = Path.GetDirectoryName(Path.GetDirectoryName(Path.GetDirectoryName(Parse("--save").OutputPath)))!;
+        var ignore = File.ReadAllLines(Path.Combine(root, ".gitignore"));
+        Assert.Contains("/bench/results/runs/", ignore);
+        Assert.DoesNotContain(ignore, line => line.Trim() is "/bench/results/" or "bench/results/" or "*.json");
+    }
+
+    private static BenchSettings Parse(params string[] args)
+    {
+        var reader = new ArgReader(args);
+        var settings = BenchSettings.Parse(reader);
+        reader.RejectUnknown();
+        return settings;
+    }
+
+    private static string Tail(string path)
+        => Path.Combine(Path.GetFileName(Path.GetDirectoryName(Path.GetDirectoryName(path)))!, Path.GetFileName(Path.GetDirectoryName(path))!, Path.GetFileName(path));
+
     [Fact]
     public void HistogramQuantilesStayWithinItsResolution()
     {

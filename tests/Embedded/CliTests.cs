@@ -1,5 +1,6 @@
 using DocTable.Orleans.Client.Cli;
 using DocTable.Orleans.Tests.Embedded.Support;
+using Spectre.Console;
 using Xunit;
 
 namespace DocTable.Orleans.Tests.Embedded;
@@ -65,13 +66,14 @@ public sealed class CliTests(CliData data) : IClassFixture<CliData>
     }
 
     [Fact]
-    public async Task UnknownTable_ExitsWith2_AndSaysSo_WithoutCreatingAFile()
+    public async Task UnknownTable_ExitsWith2_AndSaysSo_NamingTheWholeDataPath_WithoutCreatingAFile()
     {
+        var relative = Path.GetRelativePath(AppContext.BaseDirectory, Dir); // the CLI runs in AppContext.BaseDirectory
         foreach (var command in new[] { "count", "head", "select" })
         {
-            var run = await DoctableCli.RunAsync([command, "--data", Dir, "--table", "missing"]);
+            var run = await DoctableCli.RunAsync([command, "--data", relative, "--table", "missing"]);
             Assert.True(run.ExitCode == 2, run.ToString());
-            Assert.Contains("Table 'missing' does not exist", run.Error);
+            Assert.Contains($"Table 'missing' does not exist in {Path.GetFullPath(Dir)}", run.Error);
         }
         Assert.False(File.Exists(data.Store.TablePath("missing")));
     }
@@ -88,6 +90,102 @@ public sealed class CliTests(CliData data) : IClassFixture<CliData>
         Assert.Contains("Cannot read the filter term", unreadable.Error);
     }
 
+    [Theory]
+    [InlineData("number >=", "no value after")]
+    [InlineData("process = 'A", "unterminated quote")]
+    [InlineData("number >= 'ten'", "'ten'")]
+    [InlineData("number = 1.5", "1.5")]
+    public async Task WhereThatCannotMatchAsMeant_ExitsWith2_SayingWhy(string where, string expected)
+    {
+        foreach (var command in new[] { "count", "select" })
+        {
+            var run = await DoctableCli.RunAsync([command, "--data", Dir, "--table", "cli", "--where", where]);
+            Assert.True(run.ExitCode == 2, run.ToString());
+            Assert.StartsWith("error: ", run.Error);
+            Assert.Contains(expected, run.Error);
+            Assert.Equal("", run.Output);
+        }
+    }
+
+    [Fact]
+    public async Task WholeNumbersAsDecimals_StillMatch()
+        => Assert.Equal("1", (await Ok("count", "--data", Dir, "--table", "cli", "--where", "number = 3.0")).Output.Trim());
+
+    [Theory]
+    [InlineData("number asc", "0")]
+    [InlineData("number ASC", "0")]
+    [InlineData("number Desc", "19")]
+    [InlineData("number", "0")]
+    public async Task OrderBy_TakesAscOrDesc_InAnyCase(string orderBy, string first)
+    {
+        var run = await Ok("select", "--data", Dir, "--table", "cli", "--columns", "number", "--order-by", orderBy, "--limit", "1");
+        Assert.Equal(first, Cells(run.Output).Single()[0]);
+    }
+
+    [Fact]
+    public async Task PipedOutput_CarriesNoAnsiCodes_EvenWithoutNoColor()
+    {
+        var colourful = new Dictionary<string, string?> { ["NO_COLOR"] = null, ["TERM"] = "xterm-256color" };
+        foreach (var args in new[]
+                 {
+                     new[] { "demo", "--delay-ms", "0" },
+                     ["select", "--data", Dir, "--table", "cli", "--limit", "2"],
+                     ["export", "--data", Dir, "--table", "cli"],
+                     ["count", "--data", Dir, "--table", "cli", "--where", "number >="],
+                 })
+        {
+            var run = await DoctableCli.RunAsync(args, environment: colourful);
+            Assert.True(run.ExitCode is 0 or 2, run.ToString());
+            Assert.False(run.Output.Contains('\u001b') || run.Error.Contains('\u001b'), $"ANSI codes in the output of doctable {string.Join(' ', args)}:\n{run}");
+        }
+    }
+
+    [Fact]
+    public void AConsoleOverAnythingButATerminal_WritesPlainText()
+    {
+        var captured = new StringWriter();
+        var terminal = new Terminal(captured, captured);
+        terminal.Console.MarkupLine("[bold red]plain[/]");
+        terminal.Console.Write(new Rule("[bold]rule[/]"));
+        Assert.DoesNotContain('\u001b', captured.ToString());
+        Assert.Contains("plain", captured.ToString());
+        Assert.False(Terminal.WantsAnsi(captured));
+    }
+
+    [Theory]
+    [InlineData("--producers must be at least 1 (got 0)", "produce", "--table", "t", "--producers", "0", "--rows", "5")]
+    [InlineData("--producers must be at least 1 (got -2)", "produce", "--table", "t", "--producers", "-2", "--rows", "5")]
+    [InlineData("--rows must not be negative (got -5)", "produce", "--table", "t", "--rows", "-5")]
+    [InlineData("--rows takes a whole number (got 'ten')", "produce", "--table", "t", "--rows", "ten")]
+    [InlineData("--rows must be at most 2147483647", "produce", "--table", "t", "--rows", "99999999999")]
+    [InlineData("--chunk must be at least 1 (got 0)", "produce", "--table", "t", "--rows", "5", "--chunk", "0")]
+    [InlineData("--producers x --rows must be at most", "produce", "--table", "t", "--producers", "70000", "--rows", "70000")]
+    [InlineData("-n takes a whole number (got 'x')", "head", "--table", "cli", "-n", "x")]
+    [InlineData("--limit must not be negative (got -1)", "select", "--table", "cli", "--limit", "-1")]
+    [InlineData("--offset must not be negative (got -1)", "select", "--table", "cli", "--offset", "-1")]
+    [InlineData("--chunk-size must be at least 1 (got 0)", "export", "--table", "cli", "--chunk-size", "0")]
+    [InlineData("--format takes csv or jsonl (got 'xml')", "export", "--table", "cli", "--format", "xml")]
+    [InlineData("--delay-ms must not be negative (got -1)", "demo", "--delay-ms", "-1")]
+    [InlineData("Option '--table' is required", "count")]
+    [InlineData("Cannot read --order-by", "select", "--table", "cli", "--order-by", "number upward")]
+    public async Task BadArguments_ExitWith2_SayingWhatIsWrongInTheUsersWords(string expected, params string[] args)
+    {
+        var run = await DoctableCli.RunAsync(args.Concat(args[0] == "demo" ? [] : new[] { "--data", Dir }));
+        Assert.True(run.ExitCode == 2, run.ToString());
+        Assert.StartsWith("error: ", run.Error);
+        Assert.Contains(expected, run.Error);
+        foreach (var internals in new[] { "System.", "(Parameter '", "Actual value was", "Exception" })
+            Assert.DoesNotContain(internals, run.Error);
+        Assert.Equal("", run.Output);
+    }
+
+    [Fact]
+    public async Task Demo_NamesTheTableItMade()
+    {
+        var run = await Ok("demo", "--delay-ms", "0");
+        Assert.Contains("table tmp_concurrent in data directory ", run.Output);
+    }
+
     [Fact]
     public async Task Produce_InsertsAndPrintsTheCount_AndRefusesBadArguments()
     {
@@ -95,7 +193,10 @@ public sealed class CliTests(CliData data) : IClassFixture<CliData>
         var run = await Ok("produce", "--data", store.DataDir, "--table", "made", "--producers", "3", "--rows", "50", "--chunk", "7", "--name", "w");
         Assert.Contains("produced 150 rows", run.Output);
         Assert.Contains("now holds 150 rows", run.Output);
-        Assert.Equal(150L, store.Query("made", "SELECT COUNT(DISTINCT process || '/' || number) FROM made WHERE process IN ('w0', 'w1', 'w2') AND number BETWEEN 0 AND 49")[0][0]);
+        // As a --cluster fleet numbers them: producer i inserts i*N..i*N+N-1 as process w{i}.
+        Assert.Equal(150L, store.Query("made", "SELECT COUNT(DISTINCT number) FROM made WHERE number BETWEEN 0 AND 149 AND process = 'w' || (number / 50)")[0][0]);
+        var help = await Ok("produce", "--help");
+        Assert.Contains("i*N..i*N+N-1", help.Output);
 
         var bad = await DoctableCli.RunAsync(["produce", "--data", store.DataDir, "--table", "made", "--producers", "0", "--rows", "5"]);
         Assert.True(bad.ExitCode == 2, bad.ToString());

@@ -41,6 +41,34 @@ public sealed class FilterTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ValuesOfTheWrongType_AreRefused_NamingColumnTypeAndValue()
+    {
+        // Text against a numeric column, and a fraction tested for equality with an integer column, could never match as meant.
+        var text = await Assert.ThrowsAsync<ColumnTypeException>(() => _db.CountAsync(Num >= "ten"));
+        Assert.Contains("'n'", text.Message);
+        Assert.Contains("Int32", text.Message);
+        Assert.Contains("'ten'", text.Message);
+        await Assert.ThrowsAsync<ColumnTypeException>(() => _db.CountAsync(_db["even"] == "yes"));
+        await Assert.ThrowsAsync<ColumnTypeException>(() => _db.CountAsync(Num.Between("a", "z")));
+        var fraction = await Assert.ThrowsAsync<ColumnTypeException>(() => _db.CountAsync(Num == 1.5));
+        Assert.Contains("'n'", fraction.Message);
+        Assert.Contains("Int32", fraction.Message);
+        Assert.Contains("1.5", fraction.Message);
+        await Assert.ThrowsAsync<ColumnTypeException>(() => _db.CountAsync(Num != 1.5));
+        await Assert.ThrowsAsync<ColumnTypeException>(() => _db.CountAsync(Num.In(1, 2.5)));
+        await Assert.ThrowsAsync<ColumnTypeException>(() => _db.CountAsync(_db["id"] == 1.5));
+        await Assert.ThrowsAsync<InvalidQueryException>(() => _db.CountAsync(Num > double.NaN));
+
+        // What can match stays allowed: whole numbers of any CLR type, whole doubles, fractions in an order comparison, numbers against text.
+        Assert.Equal(new[] { 3 }, await N(Num == 3L));
+        Assert.Equal(new[] { 3 }, await N(Num == 3.0));
+        Assert.Equal(new[] { 2, 3 }, await N(Num.In(2.0, 3L)));
+        Assert.Equal(Where(n => n > 2.5 && n < 4.5), await N(Num.Between(2.5, 4.5)));
+        Assert.Equal(Where(n => n >= 15), await N(_db["id"] >= 16.0));
+        Assert.Empty(await N(_db["name"] == 7));
+    }
+
+    [Fact]
     public async Task In_Between_Like_AreExact()
     {
         Assert.Equal(new[] { 1, 3 }, await N(Num.In(1, 3, 99)));

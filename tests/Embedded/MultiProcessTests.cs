@@ -32,7 +32,7 @@ public sealed class MultiProcessTests
         Assert.All(stored, r => Assert.Equal(1L, r[2]));
         var expected = from p in Enumerable.Range(0, processes)
                        from k in Enumerable.Range(0, producers)
-                       from n in Enumerable.Range(0, rows)
+                       from n in Enumerable.Range(k * rows, rows) // producer k inserts k*N..k*N+N-1
                        select $"proc{p}-{k}/{n}";
         Assert.Equal(expected.Order(StringComparer.Ordinal), stored.Select(r => $"{r[0]}/{r[1]}").Order(StringComparer.Ordinal));
         Assert.Equal((long)processes * producers * rows, store.Query("shared", "SELECT COUNT(*), COUNT(DISTINCT id) FROM shared")[0][1]);

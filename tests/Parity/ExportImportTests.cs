@@ -1,4 +1,4 @@
-using DocTable.Orleans.Client.Cli;
+using DocTable.Orleans.Tests.Embedded.Support;
 using DocTable.Orleans.Client.Cli.Transfer;
 using Xunit;
 
@@ -39,9 +39,9 @@ public sealed class ExportImportTests
         await store.Client.DisposeAsync();
 
         var file = Path.Combine(store.Directory, "wide." + format);
-        Assert.Equal(0, await Run("export", "--data", store.Directory, "--table", "wide", "--format", format, "--out", file, "--chunk-size", "700"));
+        await Ok("export", "--data", store.Directory, "--table", "wide", "--format", format, "--out", file, "--chunk-size", "700");
         Assert.True(File.Exists(file + ".schema.json"));
-        Assert.Equal(0, await Run("import", "--data", store.Directory, "--table", "copy", "--format", format, "--chunk-size", "300", file));
+        await Ok("import", "--data", store.Directory, "--table", "copy", "--format", format, "--chunk-size", "300", file);
 
         await store.RestartAsync();
         var original = await store.Client.Table<Wide>("wide").SelectAsync();
@@ -65,7 +65,7 @@ public sealed class ExportImportTests
 
         // Importing again appends through the existing table's schema.
         await store.Client.DisposeAsync();
-        Assert.Equal(0, await Run("import", "--data", store.Directory, "--table", "copy", "--format", format, file));
+        await Ok("import", "--data", store.Directory, "--table", "copy", "--format", format, file);
         await store.RestartAsync();
         Assert.Equal(2 * 2504, await store.Client.Table<Wide>("copy").CountAsync());
     }
@@ -83,7 +83,7 @@ public sealed class ExportImportTests
         var e = Assert.Throws<ColumnTypeException>(() => ImportSource.Open(bad, "csv", schema).Rows().Count());
         Assert.Contains("Line 6, column 'number'", e.Message);
         Assert.Contains("'x4'", e.Message);
-        Assert.Equal(2, await Run("import", "--data", store.Directory, "--table", "wide", "--format", "csv", bad));
+        Assert.Contains("Line 6, column 'number'", await Refused("import", "--data", store.Directory, "--table", "wide", "--format", "csv", bad));
 
         var missing = Path.Combine(store.Directory, "nulls.csv");
         await File.WriteAllTextAsync(missing, "text,number,flag\n\"a\",,0\n");
@@ -95,13 +95,69 @@ public sealed class ExportImportTests
         var badJson = Path.Combine(store.Directory, "bad.jsonl");
         await File.WriteAllTextAsync(badJson, "{\"number\": 1, \"flag\": false}\n{\"number\": \"two\", \"flag\": 1}\n");
         Assert.Contains("Line 2, column 'number'", Assert.Throws<ColumnTypeException>(() => ImportSource.Open(badJson, "jsonl", schema).Rows().Count()).Message);
-        Assert.Equal(2, await Run("import", "--data", store.Directory, "--table", "wide", "--format", "jsonl", badJson));
-        Assert.Equal(2, await Run("import", "--data", store.Directory, "--table", "fresh", "--format", "csv", bad));
+        Assert.Contains("Line 2, column 'number'", await Refused("import", "--data", store.Directory, "--table", "wide", "--format", "jsonl", badJson));
+        var fresh = await Refused("import", "--data", store.Directory, "--table", "fresh", "--format", "csv", bad);
+        Assert.Contains($"Table 'fresh' does not exist in {store.Directory}", fresh);
+        Assert.Contains(bad + ".schema.json", fresh);
 
         await store.RestartAsync();
         Assert.Equal(1, await store.Client.Table<Wide>("wide").CountAsync());
         Assert.False(File.Exists(Path.Combine(store.Directory, "fresh.db")));
     }
 
-    private static Task<int> Run(params string[] args) => CommandLine.Build().Parse(args).InvokeAsync();
+    [Fact]
+    public async Task ImportWithoutFormat_TakesItFromAClearExtension_ElseAsksForIt()
+    {
+        await using var store = TempStore.Create();
+        await store.Client.Table<Wide>("wide").InsertManyAsync(Rows());
+        await store.Client.DisposeAsync();
+
+        var jsonl = Path.Combine(store.Directory, "rows.jsonl");
+        await Ok("export", "--data", store.Directory, "--table", "wide", "--out", jsonl); // the extension decides export's format too
+        Assert.StartsWith("{", await File.ReadAllTextAsync(jsonl));
+        var csv = Path.Combine(store.Directory, "rows.csv");
+        await Ok("export", "--data", store.Directory, "--table", "wide", "--out", csv);
+        await Ok("import", "--data", store.Directory, "--table", "from_jsonl", jsonl);
+        await Ok("import", "--data", store.Directory, "--table", "from_csv", csv);
+        var ndjson = Path.Combine(store.Directory, "rows.ndjson");
+        File.Copy(jsonl, ndjson);
+        await Ok("import", "--data", store.Directory, "--table", "from_jsonl", ndjson);
+
+        var txt = Path.Combine(store.Directory, "rows.txt");
+        File.Copy(csv, txt);
+        Assert.Contains("pass --format csv or --format jsonl", await Refused("import", "--data", store.Directory, "--table", "from_csv", txt));
+        var array = Path.Combine(store.Directory, "array.json");
+        await File.WriteAllTextAsync(array, "[{\"number\": 1, \"flag\": false}]\n");
+        Assert.Contains("JSON lines", await Refused("import", "--data", store.Directory, "--table", "from_csv", array));
+        Assert.Contains("--format takes csv or jsonl (got 'xml')", await Refused("import", "--data", store.Directory, "--table", "from_csv", "--format", "xml", txt));
+
+        await store.RestartAsync();
+        Assert.Equal(4, await store.Client.Table<Wide>("from_csv").CountAsync());
+        Assert.Equal(8, await store.Client.Table<Wide>("from_jsonl").CountAsync());
+    }
+
+    [Fact]
+    public async Task ExpectedErrorsOfInProcessRuns_AreCaptured_NotPrintedToTheTestLog()
+    {
+        await using var store = TempStore.Create();
+        var run = await DoctableCli.InvokeAsync("import", "--data", store.Directory, "--table", "none", "--format", "csv", Path.Combine(store.Directory, "missing.csv"));
+        Assert.Equal(2, run.ExitCode);
+        Assert.StartsWith("error: ", run.Error);
+        Assert.Contains("missing.csv does not exist", run.Error);
+    }
+
+    private static async Task Ok(params string[] args)
+    {
+        var run = await DoctableCli.InvokeAsync(args);
+        Assert.True(run.ExitCode == 0, run.ToString());
+    }
+
+    /// <summary>Runs a command that must fail with exit code 2; returns its standard error.</summary>
+    private static async Task<string> Refused(params string[] args)
+    {
+        var run = await DoctableCli.InvokeAsync(args);
+        Assert.True(run.ExitCode == 2, run.ToString());
+        Assert.StartsWith("error: ", run.Error);
+        return run.Error;
+    }
 }

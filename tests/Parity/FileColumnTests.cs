@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using DocTable.Orleans.Client.Cli;
+using DocTable.Orleans.Tests.Embedded.Support;
 using Microsoft.Data.Sqlite;
 using Xunit;
 
@@ -119,21 +119,10 @@ public sealed class FileColumnTests
         var lost = StoredNames(store, "docs").First(n => n.EndsWith(".bin", StringComparison.Ordinal));
         File.Delete(Path.Combine(folder, lost));
 
-        var output = new StringWriter();
-        var saved = Console.Out;
-        int code;
-        try
-        {
-            Console.SetOut(output);
-            code = await CommandLine.Build().Parse(["clean", "--data", store.Directory, "--table", "docs"]).InvokeAsync();
-        }
-        finally
-        {
-            Console.SetOut(saved);
-        }
-        Assert.Equal(1, code);
-        Assert.Contains("removed 2 orphan file(s)", output.ToString());
-        Assert.Contains($"missing: row {ids[1]}, column raw, file {lost}", output.ToString());
+        var clean = await DoctableCli.InvokeAsync("clean", "--data", store.Directory, "--table", "docs");
+        Assert.True(clean.ExitCode == 1, clean.ToString());
+        Assert.Contains("removed 2 orphan file(s)", clean.Output);
+        Assert.Contains($"missing: row {ids[1]}, column raw, file {lost}", clean.Output);
         Assert.Equal([.. StoredNames(store, "docs").Where(n => n != lost), "notes.md"], Files(store, "docs").Order());
 
         await store.RestartAsync();
@@ -150,8 +139,10 @@ public sealed class FileColumnTests
         await store.Client.Table<Doc>("docs").InsertManyAsync([new Doc { Key = "a", Body = "text\nwith, \"quotes\"", Raw = [0, 255] }, new Doc { Key = "b" }]);
         await store.Client.DisposeAsync();
         var file = Path.Combine(store.Directory, "docs.csv");
-        Assert.Equal(0, await CommandLine.Build().Parse(["export", "--data", store.Directory, "--table", "docs", "--out", file]).InvokeAsync());
-        Assert.Equal(0, await CommandLine.Build().Parse(["import", "--data", store.Directory, "--table", "copy", file]).InvokeAsync());
+        var export = await DoctableCli.InvokeAsync("export", "--data", store.Directory, "--table", "docs", "--out", file);
+        Assert.True(export.ExitCode == 0, export.ToString());
+        var import = await DoctableCli.InvokeAsync("import", "--data", store.Directory, "--table", "copy", file);
+        Assert.True(import.ExitCode == 0, import.ToString());
         await store.RestartAsync();
         var copy = await store.Client.Table<Doc>("copy").SelectAsync();
         Assert.Equal("text\nwith, \"quotes\"", copy[0].Body);

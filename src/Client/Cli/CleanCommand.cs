@@ -15,12 +15,12 @@ internal static class CleanCommand
         command.SetAction(async (parse, ct) =>
         {
             var missing = 0;
-            var code = await CommandLine.WithTableAsync(parse, async grain =>
+            var code = await CommandLine.WithTableAsync(parse, async (grain, terminal) =>
             {
                 var report = await grain.CleanAsync(ct);
-                Console.WriteLine($"removed {report.RemovedFiles.Length} orphan file(s); {report.FilesKept} file(s) in use; {report.MissingFiles.Length} row(s) name a missing file");
-                foreach (var file in report.RemovedFiles) Console.WriteLine($"removed {file}");
-                foreach (var m in report.MissingFiles) Console.WriteLine($"missing: row {m.RowId}, column {m.Column}, file {m.FileName}");
+                terminal.Output.WriteLine($"removed {report.RemovedFiles.Length} orphan file(s); {report.FilesKept} file(s) in use; {report.MissingFiles.Length} row(s) name a missing file");
+                foreach (var file in report.RemovedFiles) terminal.Output.WriteLine($"removed {file}");
+                foreach (var m in report.MissingFiles) terminal.Output.WriteLine($"missing: row {m.RowId}, column {m.Column}, file {m.FileName}");
                 missing = report.MissingFiles.Length;
             });
             return code != 0 ? code : missing > 0 ? 1 : 0;

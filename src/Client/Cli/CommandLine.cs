@@ -1,4 +1,6 @@
 using System.CommandLine;
+using System.CommandLine.Invocation;
+using System.CommandLine.Parsing;
 using Spectre.Console;
 
 namespace DocTable.Orleans.Client.Cli;
@@ -22,6 +24,23 @@ public static class CommandLine
         Description = "Filter, e.g. \"number >= 10 and process = 'AB'\" (ops = != < <= > >=, like, is [not] null)",
     };
 
+    /// <summary>
+    /// Parses <paramref name="args"/> and runs the command. Arguments that do not parse (an unknown
+    /// option, a missing or malformed value) print <c>error: …</c> lines and a pointer to <c>--help</c>
+    /// on standard error and exit with code 2, as the commands' own typed errors do.
+    /// </summary>
+    public static Task<int> InvokeAsync(string[] args, InvocationConfiguration? configuration = null)
+    {
+        configuration ??= new InvocationConfiguration();
+        var parse = Build().Parse(args);
+        if (parse.Errors.Count == 0 || parse.Action is not ParseErrorAction) return parse.InvokeAsync(configuration);
+        foreach (var error in parse.Errors) configuration.Error.WriteLine($"error: {error.Message}");
+        var path = new List<string>();
+        for (var result = parse.CommandResult; result is not null; result = result.Parent as CommandResult) path.Insert(0, result.Command.Name);
+        configuration.Error.WriteLine($"See '{string.Join(' ', path)} --help'.");
+        return Task.FromResult(2);
+    }
+
     /// <summary>Builds the root command.</summary>
     public static RootCommand Build()
     {
@@ -42,17 +61,21 @@ public static class CommandLine
 
     private static Command DemoCommand()
     {
-        var delay = new Option<int>("--delay-ms") { Description = "Pause after each insert, as the notebook's time.sleep(0.01)", DefaultValueFactory = _ => 10 };
+        var delay = new Option<int>("--delay-ms") { Description = "Pause after each insert, as the notebook's time.sleep(0.01)", DefaultValueFactory = _ => 10, CustomParser = WholeNumber.AtLeast(0) };
         var command = new Command("demo", "Reproduce DocTable's \"Concurrent Database Connections\" notebook") { Data, delay };
         command.SetAction(async (parse, ct) =>
         {
-            var data = parse.GetValue(Data);
+            var data = parse.GetValue(Data) is { } given ? Path.GetFullPath(given) : null;
             var temp = data is null ? Directory.CreateTempSubdirectory("doctable-demo-").FullName : null;
+            var terminal = Terminal.For(parse);
             try
             {
-                AnsiConsole.MarkupLine($"[grey]data directory: {Markup.Escape(data ?? temp!)}[/]");
+                terminal.Console.MarkupLine($"[grey]table {Demo.TableName} in data directory {Markup.Escape(data ?? temp!)}{(temp is null ? "" : " (temporary: removed at the end; pass --data DIR to keep it)")}[/]");
                 await using var client = await DocTableClient.StartEmbeddedAsync(data ?? temp!, cancellationToken: ct);
-                return await new Demo(AnsiConsole.Console, client, TimeSpan.FromMilliseconds(parse.GetValue(delay))).RunAsync(ct);
+                var code = await new Demo(terminal.Console, client, TimeSpan.FromMilliseconds(parse.GetValue(delay))).RunAsync(ct);
+                if (temp is null)
+                    terminal.Console.MarkupLine($"[grey]the rows of part 3 stay in table {Demo.TableName}: doctable head --data \"{Markup.Escape(data!)}\" --table {Demo.TableName}[/]");
+                return code;
             }
             finally
             {
@@ -64,11 +87,11 @@ public static class CommandLine
 
     private static Command HeadCommand()
     {
-        var rows = new Option<int>("-n", "--rows") { Description = "Number of rows", DefaultValueFactory = _ => 10 };
+        var rows = new Option<int>("-n", "--rows") { Description = "Number of rows", DefaultValueFactory = _ => 10, CustomParser = WholeNumber.AtLeast(0) };
         var command = new Command("head", "Print the first rows of a table") { Data, Table, rows };
-        command.SetAction((parse, ct) => WithTableAsync(parse, async grain =>
+        command.SetAction((parse, ct) => WithTableAsync(parse, async (grain, terminal) =>
         {
-            RowPrinter.Print(AnsiConsole.Console, await grain.SelectAsync(new SelectQuery(Limit: parse.GetValue(rows)), ct));
+            RowPrinter.Print(terminal.Console, await grain.SelectAsync(new SelectQuery(Limit: parse.GetValue(rows)), ct));
         }));
         return command;
     }
@@ -76,9 +99,9 @@ public static class CommandLine
     private static Command CountCommand()
     {
         var command = new Command("count", "Count the rows of a table") { Data, Table, Where };
-        command.SetAction((parse, ct) => WithTableAsync(parse, async grain =>
+        command.SetAction((parse, ct) => WithTableAsync(parse, async (grain, terminal) =>
         {
-            Console.WriteLine(await grain.CountAsync(WhereParser.Parse(parse.GetValue(Where)), ct));
+            terminal.Output.WriteLine(await grain.CountAsync(WhereParser.Parse(parse.GetValue(Where)), ct));
         }));
         return command;
     }
@@ -86,19 +109,17 @@ public static class CommandLine
     private static Command SelectCommand()
     {
         var columns = new Option<string?>("--columns", "-c") { Description = "Comma-separated columns (default: all)" };
-        var orderBy = new Option<string?>("--order-by") { Description = "Column to sort by; append ' desc' for descending" };
-        var limit = new Option<int?>("--limit", "-n") { Description = "Maximum rows" };
-        var offset = new Option<int>("--offset") { Description = "Rows to skip" };
+        var orderBy = new Option<string?>("--order-by") { Description = "Columns to sort by, each optionally followed by asc or desc, e.g. \"process, number desc\"" };
+        var limit = new Option<int?>("--limit", "-n") { Description = "Maximum rows", CustomParser = WholeNumber.OptionalAtLeast(0) };
+        var offset = new Option<int>("--offset") { Description = "Rows to skip", CustomParser = WholeNumber.AtLeast(0) };
         var command = new Command("select", "Print the rows of a table that match a filter") { Data, Table, Where, columns, orderBy, limit, offset };
-        command.SetAction((parse, ct) => WithTableAsync(parse, async grain =>
+        command.SetAction((parse, ct) => WithTableAsync(parse, async (grain, terminal) =>
         {
-            var order = parse.GetValue(orderBy) is { } o
-                ? new[] { o.EndsWith(" desc", StringComparison.OrdinalIgnoreCase) ? OrderBy.Desc(o[..^5].Trim()) : OrderBy.Asc(o.Trim()) }
-                : null;
+            var order = OrderByParser.Parse(parse.GetValue(orderBy));
             var query = new SelectQuery(
                 parse.GetValue(columns)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
                 WhereParser.Parse(parse.GetValue(Where)), order, parse.GetValue(limit), parse.GetValue(offset));
-            RowPrinter.Print(AnsiConsole.Console, await grain.SelectAsync(query, ct));
+            RowPrinter.Print(terminal.Console, await grain.SelectAsync(query, ct));
         }));
         return command;
     }
@@ -107,27 +128,24 @@ public static class CommandLine
     internal static Task<DocTableClient> OpenClientAsync(ParseResult parse, CancellationToken cancellationToken = default)
         => DocTableClient.StartEmbeddedAsync(DataDirectory(parse), cancellationToken: cancellationToken);
 
-    /// <summary>The data directory the options name (default "data").</summary>
-    internal static string DataDirectory(ParseResult parse) => parse.GetValue(Data) ?? "data";
-
-    /// <summary>A console on standard error, for progress bars that must not mix with exported rows.</summary>
-    internal static IAnsiConsole ErrorConsole() => AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+    /// <summary>The absolute path of the data directory the options name (default "data"), so that messages name it whole.</summary>
+    internal static string DataDirectory(ParseResult parse) => Path.GetFullPath(parse.GetValue(Data) ?? "data");
 
     /// <summary>Opens the client the options name, opens the existing table and runs <paramref name="action"/>; typed errors become exit code 2.</summary>
-    internal static async Task<int> WithTableAsync(ParseResult parse, Func<ITableGrain, Task> action)
+    internal static async Task<int> WithTableAsync(ParseResult parse, Func<ITableGrain, Terminal, Task> action)
     {
+        var terminal = Terminal.For(parse);
         try
         {
             await using var client = await OpenClientAsync(parse);
             var grain = client.GrainFactory.GetGrain<ITableGrain>(parse.GetValue(Table)!);
             await grain.OpenAsync(null);
-            await action(grain);
+            await action(grain, terminal);
             return 0;
         }
-        catch (Exception e) when (e is DocTableException or ArgumentException)
+        catch (Exception e) when (e is DocTableException or ArgumentException or IOException or UnauthorizedAccessException)
         {
-            Console.Error.WriteLine($"error: {e.Message}");
-            return 2;
+            return terminal.Fail(e); // IO: a file named by an option (export --out) cannot be written
         }
     }
 }

@@ -9,7 +9,8 @@ namespace DocTable.Orleans.Client.Cli;
 /// </summary>
 internal sealed class Demo(IAnsiConsole console, DocTableClient client, TimeSpan delay)
 {
-    private const string TableName = "tmp_concurrent";
+    /// <summary>The table the demo makes, as the notebook's.</summary>
+    public const string TableName = "tmp_concurrent";
 
     public async Task<int> RunAsync(CancellationToken cancellationToken)
     {

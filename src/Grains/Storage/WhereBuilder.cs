@@ -30,6 +30,7 @@ internal static class WhereBuilder
         switch (filter)
         {
             case CompareFilter c:
+                var compared = schema.Find(c.Column);
                 sql.Append(ValueColumn(schema, c.Column)).Append(c.Op switch
                 {
                     CompareOp.Eq => " = ",
@@ -39,20 +40,23 @@ internal static class WhereBuilder
                     CompareOp.Gt => " > ",
                     CompareOp.Ge => " >= ",
                     _ => throw new InvalidQueryException($"Unknown comparison operator {c.Op}."),
-                }).Append(Bind(command, c.Value, ref counter));
+                }).Append(Bind(command, Fit(compared!, c.Value, equality: c.Op is CompareOp.Eq or CompareOp.Ne), ref counter));
                 break;
             case InFilter i:
                 sql.Append(ValueColumn(schema, i.Column)).Append(" IN (");
+                var listed = schema.Find(i.Column)!;
                 for (var k = 0; k < i.Values.Length; k++)
                 {
                     if (k > 0) sql.Append(", ");
-                    sql.Append(Bind(command, i.Values[k], ref counter));
+                    sql.Append(Bind(command, Fit(listed, i.Values[k], equality: true), ref counter));
                 }
                 sql.Append(')');
                 break;
             case BetweenFilter b:
-                sql.Append(ValueColumn(schema, b.Column)).Append(" BETWEEN ").Append(Bind(command, b.Low, ref counter))
-                   .Append(" AND ").Append(Bind(command, b.High, ref counter));
+                sql.Append(ValueColumn(schema, b.Column));
+                var ranged = schema.Find(b.Column)!;
+                sql.Append(" BETWEEN ").Append(Bind(command, Fit(ranged, b.Low, equality: false), ref counter))
+                   .Append(" AND ").Append(Bind(command, Fit(ranged, b.High, equality: false), ref counter));
                 break;
             case LikeFilter l:
                 sql.Append(ValueColumn(schema, l.Column)).Append(" LIKE ").Append(Bind(command, l.Pattern, ref counter));
@@ -104,6 +108,35 @@ internal static class WhereBuilder
         if (schema.Find(name)!.Type.IsFile())
             throw new InvalidQueryException($"Column '{name}' is file-backed: it can be tested with IS [NOT] NULL but not compared, matched or sorted.");
         return quoted;
+    }
+
+    /// <summary>
+    /// The value to bind against <paramref name="column"/>, or a typed error naming the column, its type
+    /// and the value when the comparison could not mean what it says: text or bytes against a numeric
+    /// column (SQLite would order them after every number), a fraction tested for equality with an
+    /// integer column (no row can be equal; an order comparison such as <c>&gt; 2.5</c> is meaningful and
+    /// stays), or NaN. A whole double against an integer column is bound as the integer.
+    /// </summary>
+    private static object? Fit(ColumnDef column, object? value, bool equality)
+    {
+        if (value is double nan && double.IsNaN(nan))
+            throw new InvalidQueryException($"The filter compares column '{column.Name}' with NaN, which matches nothing; compare it with a number.");
+        var integer = column.Type is ColumnType.Int32 or ColumnType.Int64 or ColumnType.Boolean;
+        if (!integer && column.Type != ColumnType.Real) return value;
+        switch (value)
+        {
+            case string text:
+                throw new ColumnTypeException($"Column '{column.Name}' is {column.Type} ({column.Type.SqlType()}) but the filter compares it with the text '{(text.Length > 40 ? text[..40] + "…" : text)}'; compare it with a number.");
+            case byte[] bytes:
+                throw new ColumnTypeException($"Column '{column.Name}' is {column.Type} ({column.Type.SqlType()}) but the filter compares it with a blob of {bytes.Length} bytes; compare it with a number.");
+            case double d when integer:
+                if (Math.Floor(d) == d && d >= long.MinValue && d < 9223372036854775808.0) return (long)d;
+                if (equality)
+                    throw new ColumnTypeException($"Column '{column.Name}' is {column.Type} ({column.Type.SqlType()}), whole numbers only, but the filter tests it for equality with {d.ToString("R", System.Globalization.CultureInfo.InvariantCulture)}, which no row can equal; compare it with a whole number.");
+                return d;
+            default:
+                return value;
+        }
     }
 
     private static string Bind(SqliteCommand command, object? value, ref int counter)

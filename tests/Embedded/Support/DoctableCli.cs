@@ -1,6 +1,7 @@
-using Xunit;
-
+using System.CommandLine;
 using System.Diagnostics;
+using DocTable.Orleans.Client.Cli;
+using Xunit;
 
 namespace DocTable.Orleans.Tests.Embedded.Support;
 
@@ -17,11 +18,29 @@ public sealed record CliRun(int ExitCode, string Output, string Error)
 /// </summary>
 public static class DoctableCli
 {
+    /// <summary>
+    /// Runs <c>doctable</c> with <paramref name="args"/> inside this process (as <c>Program.cs</c> does)
+    /// with its standard output and error captured: the errors a test provokes on purpose end up in the
+    /// returned <see cref="CliRun"/> for the test to check, never in the test log where they would read
+    /// like failures.
+    /// </summary>
+    public static async Task<CliRun> InvokeAsync(params string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var code = await CommandLine.InvokeAsync(args, new InvocationConfiguration { Output = output, Error = error });
+        return new CliRun(code, output.ToString(), error.ToString());
+    }
+
     /// <summary>Path of the built CLI.</summary>
     public static string DllPath => Path.Combine(AppContext.BaseDirectory, "doctable.dll");
 
-    /// <summary>Starts <c>doctable</c> with <paramref name="args"/>; the returned task ends with the process.</summary>
-    public static async Task<CliRun> RunAsync(IEnumerable<string> args, TimeSpan? timeout = null)
+    /// <summary>
+    /// Starts <c>doctable</c> with <paramref name="args"/>, standard output and error redirected, <c>NO_COLOR</c>
+    /// set and <c>COLUMNS=160</c>; <paramref name="environment"/> overrides variables (null removes one).
+    /// The returned task ends with the process.
+    /// </summary>
+    public static async Task<CliRun> RunAsync(IEnumerable<string> args, TimeSpan? timeout = null, IReadOnlyDictionary<string, string?>? environment = null)
     {
         Assert.True(File.Exists(DllPath), $"{DllPath} is missing: build the solution first.");
         var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet")
@@ -35,6 +54,11 @@ public static class DoctableCli
         foreach (var arg in args) start.ArgumentList.Add(arg);
         start.Environment["NO_COLOR"] = "1";
         start.Environment["COLUMNS"] = "160";
+        foreach (var (name, value) in environment ?? new Dictionary<string, string?>())
+        {
+            if (value is null) start.Environment.Remove(name);
+            else start.Environment[name] = value;
+        }
 
         using var process = Process.Start(start) ?? throw new InvalidOperationException("could not start dotnet");
         var output = process.StandardOutput.ReadToEndAsync();

@@ -45,6 +45,8 @@ internal sealed class ImportSource
         else
         {
             var first = reader.ReadLine() ?? throw new MalformedMessageException($"{path} is empty.");
+            if (first.TrimStart().StartsWith('['))
+                throw new MalformedMessageException($"{path} starts a JSON array; import reads JSON lines (one object per line), as export --format jsonl writes them.");
             using var document = ParseLine(first, 1);
             names = document.RootElement.EnumerateObject().Select(p => p.Name).ToArray();
         }
