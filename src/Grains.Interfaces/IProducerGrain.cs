@@ -54,12 +54,44 @@ public interface IProducerGrain : IGrainWithStringKey
     Task RunAsync(ProducerWork work, int index, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// Runs the silo's <c>IProducerJob&lt;TArgs&gt;</c> with <paramref name="args"/> and returns the
-    /// rows it stored. Throws <see cref="UnknownJobException"/> when the silo has no such job.
+    /// Starts the silo's <c>IProducerJob&lt;TArgs&gt;</c> with <paramref name="args"/> on this activation
+    /// and returns at once; a job already running or completed here is left as it is. Throws
+    /// <see cref="UnknownJobException"/> when the silo has no such job. Follow it with
+    /// <see cref="GetJobStatusAsync"/>: a long job is watched by short calls, so a caller learns within
+    /// seconds that the silo running it died (the next status comes from a new activation, on another
+    /// silo, that has not started it) and starts it again there.
     /// </summary>
-    [Alias("RunJob"), ResponseTimeout(LongWork)]
-    Task<long> RunJobAsync<TArgs>(TArgs args, int index, CancellationToken cancellationToken = default);
+    [Alias("StartJob")]
+    Task StartJobAsync<TArgs>(TArgs args, int index, CancellationToken cancellationToken = default);
+
+    /// <summary>The state of the job started on this activation.</summary>
+    [Alias("GetJobStatus")]
+    Task<ProducerJobStatus> GetJobStatusAsync(CancellationToken cancellationToken = default);
 }
+
+/// <summary>Where a producer's job stands on its activation.</summary>
+[GenerateSerializer, Alias("doctable.ProducerJobState")]
+public enum ProducerJobState
+{
+    /// <summary>No job was started on this activation (a new activation, e.g. after its silo died).</summary>
+    NotStarted,
+    /// <summary>The job runs.</summary>
+    Running,
+    /// <summary>The job finished; <see cref="ProducerJobStatus.Rows"/> tells what it stored.</summary>
+    Completed,
+    /// <summary>The job failed with <see cref="ProducerJobStatus.Error"/>.</summary>
+    Failed,
+}
+
+/// <summary>The state of a producer's job.</summary>
+/// <param name="State">Where it stands.</param>
+/// <param name="Rows">Rows the job reported when it completed.</param>
+/// <param name="Error">Why it failed.</param>
+[GenerateSerializer, Immutable, Alias("doctable.ProducerJobStatus")]
+public sealed record ProducerJobStatus(
+    [property: Id(0)] ProducerJobState State,
+    [property: Id(1)] long Rows = 0,
+    [property: Id(2)] Exception? Error = null);
 
 /// <summary>
 /// The seed notebook's workload as a job any silo can run: rows <c>{process, number}</c> with the

@@ -1,15 +1,20 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace DocTable.Orleans.Grains;
 
 /// <summary>
-/// A producer, one of the k workers of <c>Distribute(k)</c>: runs its piece of work as a request of
-/// its own activation, so producers run side by side while each stays single-threaded. Placed in the
-/// calling silo when there is one (a delegate can only run there); from an external client, on any silo.
+/// A producer, one of the k workers of <c>Distribute(k)</c>. A delegate runs as one request of its own
+/// activation (placed in the calling silo, the only place a delegate can run). A job runs in the
+/// background of the activation, watched by status calls, so the caller learns quickly when the silo
+/// running it dies and starts it again elsewhere; on deactivation the job is cancelled.
 /// </summary>
 [global::Orleans.Placement.PreferLocalPlacement]
-public sealed class ProducerGrain : Grain, IProducerGrain
+public sealed class ProducerGrain(ILogger<ProducerGrain> logger) : Grain, IProducerGrain
 {
+    private readonly CancellationTokenSource _stopping = new();
+    private Task<long>? _job;
+
     /// <inheritdoc/>
     public Task RunAsync(ProducerWork work, int index, CancellationToken cancellationToken = default)
     {
@@ -18,11 +23,36 @@ public sealed class ProducerGrain : Grain, IProducerGrain
     }
 
     /// <inheritdoc/>
-    public Task<long> RunJobAsync<TArgs>(TArgs args, int index, CancellationToken cancellationToken = default)
+    public Task StartJobAsync<TArgs>(TArgs args, int index, CancellationToken cancellationToken = default)
     {
+        if (_job is { IsFaulted: false, IsCanceled: false }) return Task.CompletedTask;
         var job = ServiceProvider.GetService<IProducerJob<TArgs>>()
-            ?? throw new UnknownJobException($"This silo has no producer job for {typeof(TArgs).Name}: register IProducerJob<{typeof(TArgs).Name}> in the silo's services (every silo of the cluster needs it).");
-        return job.RunAsync(args, Context(index), cancellationToken);
+            ?? throw new UnknownJobException($"This silo has no producer job for {typeof(TArgs).Name}: register IProducerJob<{typeof(TArgs).Name}> in the services of every silo of the cluster.");
+        _job = job.RunAsync(args, Context(index), _stopping.Token);
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc/>
+    public Task<ProducerJobStatus> GetJobStatusAsync(CancellationToken cancellationToken = default)
+        => Task.FromResult(_job switch
+        {
+            null => new ProducerJobStatus(ProducerJobState.NotStarted),
+            { IsCompletedSuccessfully: true } done => new ProducerJobStatus(ProducerJobState.Completed, done.Result),
+            { IsFaulted: true } failed => new ProducerJobStatus(ProducerJobState.Failed, Error: failed.Exception!.GetBaseException()),
+            { IsCanceled: true } => new ProducerJobStatus(ProducerJobState.Failed, Error: new OperationCanceledException("The producer's job was cancelled.")),
+            _ => new ProducerJobStatus(ProducerJobState.Running),
+        });
+
+    /// <summary>Stops a running job: whoever watches it starts it again on a live silo, where it resumes.</summary>
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        await _stopping.CancelAsync();
+        if (_job is { IsCompleted: false } job)
+        {
+            logger.LogInformation("Producer {Producer}: job stopped by deactivation ({Reason})", this.GetPrimaryKeyString(), reason);
+            await Task.WhenAny(job, Task.Delay(Timeout.Infinite, cancellationToken));
+        }
+        _stopping.Dispose();
     }
 
     private ProducerContext Context(int index) => new(this.GetPrimaryKeyString(), index, GrainFactory);

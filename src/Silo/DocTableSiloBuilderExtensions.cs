@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Orleans.Configuration;
+using Orleans.Dashboard;
 using Orleans.Runtime.MembershipService.SiloMetadata;
 
 namespace DocTable.Orleans;
@@ -30,6 +31,26 @@ public static class DocTableSiloBuilderExtensions
         builder.Services.TryAddSingleton<IProducerJob<InsertNumbersJob>, InsertNumbers>();
         builder.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, QueueInserterShutdown>();
         builder.AddPlacementDirector<TableGroupPlacement, TableGroupPlacementDirector>();
+        return builder;
+    }
+
+    /// <summary>
+    /// Everything a DocTable silo process is, from its <paramref name="settings"/>: a member of the
+    /// cluster named by <see cref="SiloSettings.Cluster"/> (or alone on this machine without one), the
+    /// DocTable grains over its data directory and group, and the Orleans Dashboard with <c>--dashboard</c>.
+    /// </summary>
+    public static ISiloBuilder UseDocTableSilo(this ISiloBuilder builder, SiloSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        if (settings.Cluster is { } cluster) builder.UseDocTableCluster(ClusterAddress.Parse(cluster), settings);
+        else builder.UseLocalhostClustering(settings.SiloPort, settings.GatewayPort, serviceId: ClusterAddress.DefaultClusterId, clusterId: ClusterAddress.DefaultClusterId);
+        builder.AddDocTable(o =>
+        {
+            o.DataDirectory = settings.Data;
+            o.Group = settings.Group;
+            o.Durability = settings.Durability;
+        });
+        if (settings.Dashboard is not null) builder.AddDashboard();
         return builder;
     }
 

@@ -1,9 +1,6 @@
 using DocTable.Orleans;
-using Microsoft.Extensions.Hosting;
 
-// A DocTable silo: Orleans with the DocTable grains over a data directory.
-var builder = Host.CreateApplicationBuilder(args);
-builder.UseOrleans(silo => silo
-    .UseLocalhostClustering()
-    .AddDocTable(o => o.DataDirectory = builder.Configuration["DocTable:Data"] ?? "data"));
-await builder.Build().RunAsync();
+// A DocTable silo (see SiloApp for the recipe). Options:
+//   --cluster redis://HOST:PORT[/ID] --group G --data DIR [--silo-port P --gateway-port P --advertise IP --dashboard HOST:PORT --http HOST:PORT]
+// or the same settings in the environment: DOCTABLE__CLUSTER, DOCTABLE__GROUP, DOCTABLE__DATA, ...
+await SiloApp.RunAsync(args);

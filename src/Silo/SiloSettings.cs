@@ -24,6 +24,7 @@ public sealed class SiloSettings
         ["--gateway-port"] = "DocTable:GatewayPort",
         ["--advertise"] = "DocTable:Advertise",
         ["--dashboard"] = "DocTable:Dashboard",
+        ["--http"] = "DocTable:Http",
         ["--durability"] = "DocTable:Durability",
         ["--probe-timeout"] = "DocTable:ProbeTimeout",
         ["--missed-probes"] = "DocTable:MissedProbes",
@@ -50,6 +51,9 @@ public sealed class SiloSettings
     /// <summary><c>host:port</c> to serve the Orleans Dashboard on (none by default).</summary>
     public string? Dashboard { get; set; }
 
+    /// <summary><c>host:port</c> of the silo's HTTP endpoint (<c>/health</c>); loopback on any free port by default.</summary>
+    public string Http { get; set; } = "127.0.0.1:0";
+
     /// <summary>Commit durability: Full (default) or Normal.</summary>
     public Durability Durability { get; set; } = Durability.Full;
 
@@ -72,7 +76,21 @@ public sealed class SiloSettings
         if (settings.Cluster is not null) ClusterAddress.Parse(settings.Cluster);
         if (settings.Advertise is not null && !IPAddress.TryParse(settings.Advertise, out _))
             throw new ArgumentException($"--advertise '{settings.Advertise}' is not an IP address.");
+        HostPort(settings.Http, "--http");
+        if (settings.Dashboard is not null) HostPort(settings.Dashboard, "--dashboard");
         return settings;
+    }
+
+    /// <summary>The URLs Kestrel listens on: the HTTP endpoint, and the dashboard's when it has one.</summary>
+    public string[] WebUrls() => Dashboard is null ? ["http://" + Http] : ["http://" + Http, "http://" + Dashboard];
+
+    /// <summary>The port of a <c>host:port</c> setting.</summary>
+    public static int HostPort(string value, string option)
+    {
+        var colon = value.LastIndexOf(':');
+        if (colon <= 0 || !int.TryParse(value.AsSpan(colon + 1), out var port) || port is < 0 or > 65535)
+            throw new ArgumentException($"{option} '{value}' is not host:port (e.g. 127.0.0.1:8080).");
+        return port;
     }
 
     /// <summary>The address to advertise: the one given, else loopback for a loopback Redis (or none), else this machine's first IPv4 address.</summary>

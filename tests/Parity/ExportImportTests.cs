@@ -108,7 +108,7 @@ public sealed class ExportImportTests
     [Fact]
     public async Task ImportWithoutFormat_TakesItFromAClearExtension_ElseAsksForIt()
     {
-        await using var store = TempStore.Create();
+        await using var store = await TempStore.CreateAsync();
         await store.Client.Table<Wide>("wide").InsertManyAsync(Rows());
         await store.Client.DisposeAsync();
 
@@ -139,7 +139,7 @@ public sealed class ExportImportTests
     [Fact]
     public async Task ExpectedErrorsOfInProcessRuns_AreCaptured_NotPrintedToTheTestLog()
     {
-        await using var store = TempStore.Create();
+        await using var store = await TempStore.CreateAsync();
         var run = await DoctableCli.InvokeAsync("import", "--data", store.Directory, "--table", "none", "--format", "csv", Path.Combine(store.Directory, "missing.csv"));
         Assert.Equal(2, run.ExitCode);
         Assert.StartsWith("error: ", run.Error);

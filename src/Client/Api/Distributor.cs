@@ -84,11 +84,12 @@ public sealed class Distributor
 
     /// <summary>
     /// Runs the silos' <c>IProducerJob&lt;TArgs&gt;</c> once per producer, with the arguments
-    /// <paramref name="argsFor"/> gives for each index, on producer grains <c>{runId}-p{i}</c> (placed
-    /// on any silo when this is a client of a remote cluster). A producer whose call fails because its
-    /// silo died or left is run again under the same id, on another silo; a job that writes with its
-    /// producer id and sequence numbers (as <see cref="InsertNumbersJob"/> does) then resumes where the
-    /// table stands. Returns what each producer's last run reported.
+    /// <paramref name="argsFor"/> gives for each index, on producer grains <c>{runId}-p{i}</c> (spread over
+    /// the silos when this is a client of a cluster). Each job is started, then watched with short
+    /// status calls; when the silo running one dies or leaves, the job is started again under the same
+    /// producer id on another silo, where a job that writes with its producer id and sequence numbers
+    /// (as <see cref="InsertNumbersJob"/> does) resumes where the table stands. A job's typed error
+    /// (bad input) ends the run. Returns what each producer's completed job reported.
     /// </summary>
     public async Task<long[]> RunJobAsync<TArgs>(Func<int, TArgs> argsFor, string? runId = null, RetryPolicy? retry = null, CancellationToken cancellationToken = default)
     {
@@ -99,8 +100,7 @@ public sealed class Distributor
         await RunAllAsync(cancellationToken, async (i, ct) =>
         {
             var producer = _client.GrainFactory.GetGrain<IProducerGrain>($"{run}-p{i}");
-            var args = argsFor(i);
-            results[i] = await policy.RunAsync(() => producer.RunJobAsync(args, i, ct), ct).ConfigureAwait(false);
+            results[i] = await policy.WatchJobAsync(producer, argsFor(i), i, ct).ConfigureAwait(false);
         }).ConfigureAwait(false);
         return results;
     }

@@ -48,6 +48,23 @@ public sealed class DocTableClient : IAsyncDisposable
     }
 
     /// <summary>
+    /// Connects to the DocTable cluster at <paramref name="cluster"/> (<c>redis://host:port[/cluster-id]</c>)
+    /// as an Orleans client and returns a client with the same <see cref="Table{T}"/> API: every call
+    /// goes to the silo hosting the table. Fails within about 10 s with
+    /// <see cref="ClusterUnavailableException"/>, naming the address and what to start, when the
+    /// Redis is unreachable or no silo of the cluster is running. A call that gets no answer within
+    /// <paramref name="callTimeout"/> (10 s by default) fails with <see cref="TimeoutException"/>: a client
+    /// is not told when a silo dies under its call, so this bounds how long such a call waits. Whether a
+    /// write that timed out was stored is unknown; retry it with a producer id and sequence number
+    /// (<see cref="InsertOptions"/>) to make the retry harmless.
+    /// </summary>
+    public static async Task<DocTableClient> ConnectAsync(string cluster, TimeSpan? callTimeout = null, CancellationToken cancellationToken = default)
+    {
+        var client = await ClusterConnection.ConnectAsync(ClusterAddress.Parse(cluster), callTimeout ?? TimeSpan.FromSeconds(10), cancellationToken).ConfigureAwait(false);
+        return new DocTableClient(client.GrainFactory, inSilo: false, client.DisposeAsync);
+    }
+
+    /// <summary>
     /// The DocTable API over a grain factory you own: a silo's (after <c>siloBuilder.AddDocTable(…)</c>)
     /// or an Orleans client's. Disposing the returned client leaves the silo or client running.
     /// </summary>

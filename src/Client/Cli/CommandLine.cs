@@ -13,6 +13,12 @@ public static class CommandLine
         Description = "Data directory holding one SQLite file per table (embedded mode)",
     };
 
+    /// <summary><c>--cluster</c>: a cluster instead of an embedded silo.</summary>
+    internal static readonly Option<string?> Cluster = new("--cluster")
+    {
+        Description = "Reach the tables of a cluster, redis://HOST:PORT[/CLUSTER-ID], instead of an embedded silo over --data (default: DOCTABLE__CLUSTER when --data is not given)",
+    };
+
     private static readonly Option<string> Table = new("--table", "-t")
     {
         Description = "Table name",
@@ -44,16 +50,18 @@ public static class CommandLine
     /// <summary>Builds the root command.</summary>
     public static RootCommand Build()
     {
-        var root = new RootCommand("doctable: DocTable's concurrent table store on Microsoft Orleans (an embedded silo over SQLite files)")
+        var root = new RootCommand("doctable: DocTable's concurrent table store on Microsoft Orleans (an embedded silo over SQLite files, or a cluster of silos)")
         {
             DemoCommand(),
             HeadCommand(),
             CountCommand(),
             SelectCommand(),
             ProduceCommand.Create(),
-            ExportCommand.Create(Data, Table, Where),
-            ImportCommand.Create(Data, Table),
-            CleanCommand.Create(Data, Table),
+            ProduceCommand.CreateWorker(),
+            ExportCommand.Create(Data, Table, Where).With(Cluster),
+            ImportCommand.Create(Data, Table).With(Cluster),
+            CleanCommand.Create(Data, Table).With(Cluster),
+            SiloCommand.Create(),
             BenchCommand.Build(),
         };
         return root;
@@ -88,7 +96,7 @@ public static class CommandLine
     private static Command HeadCommand()
     {
         var rows = new Option<int>("-n", "--rows") { Description = "Number of rows", DefaultValueFactory = _ => 10, CustomParser = WholeNumber.AtLeast(0) };
-        var command = new Command("head", "Print the first rows of a table") { Data, Table, rows };
+        var command = new Command("head", "Print the first rows of a table") { Data, Cluster, Table, rows };
         command.SetAction((parse, ct) => WithTableAsync(parse, async (grain, terminal) =>
         {
             RowPrinter.Print(terminal.Console, await grain.SelectAsync(new SelectQuery(Limit: parse.GetValue(rows)), ct));
@@ -98,7 +106,7 @@ public static class CommandLine
 
     private static Command CountCommand()
     {
-        var command = new Command("count", "Count the rows of a table") { Data, Table, Where };
+        var command = new Command("count", "Count the rows of a table") { Data, Cluster, Table, Where };
         command.SetAction((parse, ct) => WithTableAsync(parse, async (grain, terminal) =>
         {
             terminal.Output.WriteLine(await grain.CountAsync(WhereParser.Parse(parse.GetValue(Where)), ct));
@@ -112,7 +120,7 @@ public static class CommandLine
         var orderBy = new Option<string?>("--order-by") { Description = "Columns to sort by, each optionally followed by asc or desc, e.g. \"process, number desc\"" };
         var limit = new Option<int?>("--limit", "-n") { Description = "Maximum rows", CustomParser = WholeNumber.OptionalAtLeast(0) };
         var offset = new Option<int>("--offset") { Description = "Rows to skip", CustomParser = WholeNumber.AtLeast(0) };
-        var command = new Command("select", "Print the rows of a table that match a filter") { Data, Table, Where, columns, orderBy, limit, offset };
+        var command = new Command("select", "Print the rows of a table that match a filter") { Data, Cluster, Table, Where, columns, orderBy, limit, offset };
         command.SetAction((parse, ct) => WithTableAsync(parse, async (grain, terminal) =>
         {
             var order = OrderByParser.Parse(parse.GetValue(orderBy));
@@ -124,9 +132,31 @@ public static class CommandLine
         return command;
     }
 
-    /// <summary>A client of an embedded silo over <c>--data</c>.</summary>
+    /// <summary>
+    /// A client of the cluster behind <c>--cluster</c> (or <c>DOCTABLE__CLUSTER</c> when neither option
+    /// is given), else of an embedded silo over <c>--data</c>.
+    /// </summary>
     internal static Task<DocTableClient> OpenClientAsync(ParseResult parse, CancellationToken cancellationToken = default)
-        => DocTableClient.StartEmbeddedAsync(DataDirectory(parse), cancellationToken: cancellationToken);
+        => ClusterOf(parse) is { } cluster
+            ? DocTableClient.ConnectAsync(cluster, cancellationToken: cancellationToken)
+            : DocTableClient.StartEmbeddedAsync(DataDirectory(parse), cancellationToken: cancellationToken);
+
+    /// <summary>The cluster the options (or the environment) name, or null for embedded mode.</summary>
+    internal static string? ClusterOf(ParseResult parse)
+    {
+        var given = parse.GetValue(Cluster);
+        if (given is not null && parse.GetResult(Data) is not null)
+            throw new ArgumentException("Give either --data (an embedded silo) or --cluster (a cluster), not both.");
+        if (given is null && parse.GetResult(Data) is null) given = Environment.GetEnvironmentVariable("DOCTABLE__CLUSTER");
+        return string.IsNullOrWhiteSpace(given) ? null : given;
+    }
+
+    /// <summary>Adds <paramref name="option"/> to <paramref name="command"/>.</summary>
+    internal static Command With(this Command command, Option option)
+    {
+        command.Options.Add(option);
+        return command;
+    }
 
     /// <summary>The absolute path of the data directory the options name (default "data"), so that messages name it whole.</summary>
     internal static string DataDirectory(ParseResult parse) => Path.GetFullPath(parse.GetValue(Data) ?? "data");

@@ -35,14 +35,19 @@ public static class ProduceCommand
         var rows = new Option<int>("--rows", "-n") { Description = "Rows per producer: producer i inserts the numbers i*N..i*N+N-1 (N = --rows)", Required = true, CustomParser = WholeNumber.AtLeast(0) };
         var chunk = new Option<int?>("--chunk") { Description = "Queue-inserter chunk size (absent or 1: single-row awaited inserts)", CustomParser = WholeNumber.OptionalAtLeast(1) };
         var name = new Option<string>("--name") { Description = "Prefix of the process names: producer i writes process PREFIX+i", DefaultValueFactory = _ => "p" };
+        var processes = new Option<bool>("--processes") { Description = "With --cluster: run the K producers as OS processes (Orleans clients) instead of producer grains on the silos" };
         var command = new Command("produce",
-            "Insert rows from K producers; producer i inserts the numbers i*N..i*N+N-1 as process PREFIX+i")
+            "Insert rows from K producers (embedded, or a cluster with --cluster); producer i inserts the numbers i*N..i*N+N-1 as process PREFIX+i")
         {
-            data, table, producers, rows, chunk, name,
+            data, CommandLine.Cluster, table, producers, rows, chunk, name, processes,
         };
         command.SetAction(async (parse, ct) =>
         {
             var terminal = Terminal.For(parse);
+            if (CommandLine.ClusterOf(parse) is { } cluster)
+                return await FleetCommand.RunAsync(terminal, cluster, new ProduceSettings(parse.GetValue(table)!, parse.GetValue(producers), parse.GetValue(rows),
+                    parse.GetValue(chunk) ?? 1000, parse.GetValue(name)!), parse.GetValue(processes), ct);
+            if (parse.GetValue(processes)) return terminal.Fail("--processes runs producer processes against a cluster: give --cluster too.");
             try
             {
                 var settings = new ProduceSettings(parse.GetValue(table)!, parse.GetValue(producers), parse.GetValue(rows),
@@ -60,14 +65,23 @@ public static class ProduceCommand
         return command;
     }
 
-    /// <summary>Runs the workload on <paramref name="client"/> (embedded or remote) and counts the table afterwards.</summary>
-    public static async Task<ProduceResult> RunAsync(DocTableClient client, ProduceSettings settings, CancellationToken cancellationToken = default)
+    /// <summary>The hidden <c>produce-worker</c> command (one producer process of a cluster fleet).</summary>
+    public static Command CreateWorker() => FleetCommand.CreateWorker();
+
+    /// <summary>Refuses settings that cannot run, saying which option is wrong.</summary>
+    public static void Check(ProduceSettings settings)
     {
         if (settings.Producers < 1) throw new ArgumentOutOfRangeException(nameof(settings), settings.Producers, "--producers must be at least 1.");
         if (settings.Rows < 0) throw new ArgumentOutOfRangeException(nameof(settings), settings.Rows, "--rows must not be negative.");
         if (settings.Chunk < 1) throw new ArgumentOutOfRangeException(nameof(settings), settings.Chunk, "--chunk must be at least 1.");
         if ((long)settings.Producers * settings.Rows - 1 > int.MaxValue)
             throw new ArgumentOutOfRangeException(nameof(settings), settings.Rows, $"--producers x --rows must be at most {int.MaxValue + 1L}: the rows are numbered 0..K*N-1.");
+    }
+
+    /// <summary>Runs the workload on <paramref name="client"/> (embedded or remote) and counts the table afterwards.</summary>
+    public static async Task<ProduceResult> RunAsync(DocTableClient client, ProduceSettings settings, CancellationToken cancellationToken = default)
+    {
+        Check(settings);
         var db = client.Table<SimpleRow>(settings.Table);
         await db.OpenAsync(cancellationToken);
 
@@ -75,7 +89,7 @@ public static class ProduceCommand
         await client.Distribute(settings.Producers).MapChunkAsync(Enumerable.Range(0, settings.Producers).ToArray(), async (chunk, producer, ct) =>
         {
             var process = settings.Prefix + chunk[0];
-            var first = chunk[0] * settings.Rows; // the contiguous range of a fleet producer (FleetCommand)
+            var first = chunk[0] * settings.Rows; // the contiguous range of a cluster fleet's producer (FleetCommand)
             var table = producer.Table<SimpleRow>(settings.Table);
             if (settings.Chunk == 1)
             {

@@ -1,0 +1,35 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
+
+namespace DocTable.Orleans;
+
+/// <summary>
+/// A DocTable silo process (<c>dotnet DocTable.Orleans.Silo.dll …</c> or <c>doctable silo …</c>): an
+/// Orleans silo hosting the DocTable grains over a data directory, alone on this machine or one member
+/// of a cluster whose membership and table catalog live in Redis. SIGTERM (or Ctrl+C) stops it
+/// gracefully: queue inserters flush, tables commit and close, and the silo leaves the cluster, whose
+/// other silos of its group then take its tables.
+/// </summary>
+public static class SiloApp
+{
+    /// <summary>Builds and runs the silo until it is stopped.</summary>
+    public static async Task RunAsync(string[] args, CancellationToken cancellationToken = default)
+    {
+        // 1. Settings: the command line (--cluster, --group, --data, …), then DOCTABLE__* in the environment.
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args });
+        builder.Configuration.AddCommandLine(args, SiloSettings.Switches.ToDictionary());
+        var settings = SiloSettings.From(builder.Configuration);
+
+        // 2. Orleans: the cluster's Redis membership (or alone on this machine), the DocTable grains, the dashboard.
+        builder.UseOrleans(silo => silo.UseDocTableSilo(settings));
+
+        // 3. Web endpoints: /health on --http (loopback, any free port by default), the dashboard on --dashboard.
+        builder.WebHost.UseUrls(settings.WebUrls());
+        var app = builder.Build();
+        app.MapDocTableWeb(settings);
+
+        // 4. Run until SIGTERM or Ctrl+C.
+        await ((IHost)app).RunAsync(cancellationToken);
+    }
+}
