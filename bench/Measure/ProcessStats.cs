@@ -3,7 +3,7 @@ using System.Globalization;
 namespace DocTable.Orleans.Bench.Measure;
 
 /// <summary>
-/// Peak RSS and CPU time of another process (a silo, a broker) read from <c>/proc/PID</c> (Linux);
+/// Peak RSS and CPU time of another process (a silo, a producer) read from <c>/proc/PID</c> (Linux);
 /// zero where <c>/proc</c> is not available or the process is gone.
 /// </summary>
 public static class ProcessStats

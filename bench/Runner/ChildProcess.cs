@@ -19,7 +19,7 @@ public sealed class ChildProcess : IAsyncDisposable
     /// <summary>Starts <c>dotnet DocTable.Orleans.Bench.dll</c> with <paramref name="args"/>.</summary>
     public static ChildProcess Start(IEnumerable<string> args)
     {
-        var info = new ProcessStartInfo(DotnetHost())
+        var info = new ProcessStartInfo(Client.Tools.SiloProcess.DotnetHost())
         {
             UseShellExecute = false,
             RedirectStandardInput = true,
@@ -79,11 +79,4 @@ public sealed class ChildProcess : IAsyncDisposable
         _process.Dispose();
     }
 
-    /// <summary>The dotnet host: the one running this build, or <c>dotnet</c> on the PATH.</summary>
-    public static string DotnetHost()
-    {
-        if (Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host)) return host;
-        if (Environment.ProcessPath is { } self && Path.GetFileNameWithoutExtension(self) == "dotnet") return self;
-        return "dotnet";
-    }
 }

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using DocTable.Orleans.Bench.Measure;
 using DocTable.Orleans.Client.Cli;
-using DocTable.Orleans.Grains.Storage;
 
 namespace DocTable.Orleans.Bench.Scenarios;
 

@@ -22,7 +22,7 @@ public static class BenchTable
     /// <summary>Creates the table with the embedded store and returns its file.</summary>
     public static async Task<string> CreateAsync(string directory, CancellationToken cancellationToken)
     {
-        await using (var client = DocTableClient.StartEmbedded(directory))
+        await using (var client = await DocTableClient.StartEmbeddedAsync(directory, cancellationToken: cancellationToken))
             await client.Table<SimpleRow>(Name).OpenAsync(cancellationToken);
         return PathIn(directory);
     }

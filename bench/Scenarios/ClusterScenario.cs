@@ -1,21 +1,19 @@
 using System.Diagnostics;
 using System.Globalization;
 using DocTable.Orleans.Bench.Measure;
-using DocTable.Orleans.Bench.Runner;
 using DocTable.Orleans.Client.Cli;
 using DocTable.Orleans.Client.Tools;
 
 namespace DocTable.Orleans.Bench.Scenarios;
 
 /// <summary>
-/// S4, cluster: K producer OS processes → RabbitMQ → one silo, chunk 1000. Each run starts a private
-/// broker (scripts/broker.sh, free port, own temp folder), one silo process
-/// (<c>DocTable.Orleans.Silo.dll --broker … --data …</c>) and K producer processes
-/// (<see cref="ClusterProducerChild"/>) that publish one-way 1000-row batches with producer id and
-/// sequence (exactly once). The clock runs from "go" until a count through the cluster — answered by
-/// the owner after every earlier batch is committed — returns, so rows/s counts rows stored; the count
-/// must equal the rows the producers had confirmed. Peak RSS is the silo's; the note adds the
-/// producers' (max) and broker's, and CPU µs/row per process kind.
+/// S4, cluster: K producer OS processes → one silo process → one table, 1000-row batches. Each run
+/// starts a private Redis (membership and catalog), one silo process (<see cref="SiloProcess"/>) and
+/// K producer processes (<see cref="ClusterProducerChild"/>, Orleans clients) that send batches with
+/// their producer id and sequence numbers (exactly once), a few in flight each. The clock runs from
+/// "go" until every producer has its last batch confirmed (committed); the table's count must equal
+/// the rows the producers were told are stored. Peak RSS is the silo's; the note adds the
+/// producers' (max) and CPU µs/row per process kind.
 /// </summary>
 public sealed class ClusterScenario(int k) : Scenario(k, "FULL")
 {
@@ -23,29 +21,25 @@ public sealed class ClusterScenario(int k) : Scenario(k, "FULL")
     public override string Id => "S4";
 
     /// <inheritdoc/>
-    public override string Description => "cluster: K producer processes → RabbitMQ → 1 silo process, one-way batches of 1000 rows (producer id + sequence)";
+    public override string Description => $"cluster: K producer processes → 1 silo process (Redis membership), batches of {ClusterProducerChild.ChunkRows} rows with producer id + sequence, {ClusterProducerChild.InFlight} in flight each";
 
     /// <inheritdoc/>
-    public override string? LatencyOf => "per 1000-row batch, publish → broker confirm";
+    public override string? LatencyOf => $"per {ClusterProducerChild.ChunkRows}-row batch, sent → committed";
 
     /// <inheritdoc/>
     public override bool WarmsUpInProcess => false;
 
     /// <inheritdoc/>
-    public override string? NotRunReason =>
-        !File.Exists(PrivateBroker.ServerPath) ? "rabbitmq-server not installed"
-        : PrivateBroker.FindScript() is null ? "scripts/broker.sh not found"
-        : null;
+    public override string? NotRunReason => PrivateRedis.IsInstalled ? null : "redis-server not installed";
 
     /// <inheritdoc/>
     public override async Task<RunResult> RunAsync(RunContext context, CancellationToken cancellationToken)
     {
-        await using var broker = await PrivateBroker.StartAsync(cancellationToken);
+        await using var redis = await PrivateRedis.StartAsync(cancellationToken: cancellationToken);
+        var cluster = redis.ClusterUri("bench-" + Guid.NewGuid().ToString("N")[..8]);
         var data = Directory.CreateDirectory(Path.Combine(context.WorkDirectory, "silo")).FullName;
-        await using var silo = await SiloProcess.StartAsync(broker.Uri, data, cancellationToken);
-        // The final count queues behind every batch the producers published: allow it the whole drain.
-        var options = new ClusterClientOptions { CallTimeout = TimeSpan.FromMinutes(10) };
-        await using var client = await DocTableClient.ConnectAsync(broker.Uri, options, cancellationToken);
+        await using var silo = await SiloProcess.StartAsync(cluster, data, cancellationToken: cancellationToken);
+        await using var client = await DocTableClient.ConnectAsync(cluster, TimeSpan.FromMinutes(2), cancellationToken);
         var table = client.Table<SimpleRow>(BenchTable.Name);
         await table.OpenAsync(cancellationToken);
 
@@ -54,7 +48,7 @@ public sealed class ClusterScenario(int k) : Scenario(k, "FULL")
         var c = CultureInfo.InvariantCulture;
         await using var fleet = ChildFleet.Start(K, i =>
         {
-            List<string> args = [ClusterProducerChild.Mode, "--broker", broker.Uri, "--producer-id", $"{run}-{i}",
+            List<string> args = [ClusterProducerChild.Mode, "--cluster", cluster, "--producer-id", $"{run}-{i}",
                 "--process", BenchTable.ProcessName(i), "--seconds", context.Duration.TotalSeconds.ToString(c)];
             if (quota is { } q) args.AddRange(["--rows", q.ToString(c)]);
             return args;
@@ -62,26 +56,21 @@ public sealed class ClusterScenario(int k) : Scenario(k, "FULL")
         await fleet.ReadyAsync(cancellationToken);
 
         var siloCpu = ProcessStats.CpuSeconds(silo.Id);
-        var brokerCpu = ProcessStats.CpuSeconds(broker.Pid);
         var started = Stopwatch.GetTimestamp();
         var reports = await fleet.GoAndCollectAsync(Id, cancellationToken);
-        var confirmedAfter = Stopwatch.GetElapsedTime(started).TotalSeconds;
-        // Answered by the owner after every batch queued before it is committed: the rows are stored.
-        var counted = await table.CountAsync(cancellationToken: cancellationToken);
         var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
         siloCpu = ProcessStats.CpuSeconds(silo.Id) - siloCpu;
-        brokerCpu = ProcessStats.CpuSeconds(broker.Pid) - brokerCpu;
+        var counted = await table.CountAsync(cancellationToken: cancellationToken);
 
         var rows = reports.Sum(r => r.Rows);
         var producerCpu = reports.Sum(r => r.CpuSeconds);
         var error = reports.FirstOrDefault(r => r.Error is not null)?.Error;
         var siloRss = ProcessStats.PeakRssMb(silo.Id);
         var note = string.Create(c,
-            $"silo peak RSS {siloRss:0} MB, producers max {reports.Max(r => r.PeakRssMb):0} MB, broker {ProcessStats.PeakRssMb(broker.Pid):0} MB; " +
-            $"CPU µs/row: silo {ChildFleet.PerRow(siloCpu, rows):0.0}, producers {ChildFleet.PerRow(producerCpu, rows):0.0}, broker {ChildFleet.PerRow(brokerCpu, rows):0.0}; " +
-            $"silo busy {siloCpu / seconds:P0} of one core, broker {brokerCpu / seconds:P0}; " +
-            $"confirmed after {confirmedAfter:0.00} s, stored and counted after {seconds:0.00} s");
+            $"silo peak RSS {siloRss:0} MB, producers max {reports.Max(r => r.PeakRssMb):0} MB; " +
+            $"CPU µs/row: silo {ChildFleet.PerRow(siloCpu, rows):0.0}, producers {ChildFleet.PerRow(producerCpu, rows):0.0}; " +
+            $"silo busy {siloCpu / seconds:P0} of one core; every row committed after {seconds:0.00} s");
         return new RunResult(rows, seconds, counted, ChildFleet.MergedLatency(reports), siloRss, error,
-            CpuUsPerRow: ChildFleet.PerRow(siloCpu + producerCpu + brokerCpu, rows), Note: note);
+            CpuUsPerRow: ChildFleet.PerRow(siloCpu + producerCpu, rows), Note: note);
     }
 }

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using DocTable.Orleans.Bench.Measure;
 using DocTable.Orleans.Client.Cli;
-using DocTable.Orleans.Grains.Storage;
 
 namespace DocTable.Orleans.Bench.Scenarios;
 
@@ -25,7 +24,7 @@ public abstract class EmbeddedScenario(int k, Durability durability) : Scenario(
     public override async Task<RunResult> RunAsync(RunContext context, CancellationToken cancellationToken)
     {
         PeakRss.Reset();
-        await using var client = DocTableClient.StartEmbedded(context.WorkDirectory, o => o.Store.Durability = StoreDurability);
+        await using var client = await DocTableClient.StartEmbeddedAsync(context.WorkDirectory, o => o.Store.Durability = StoreDurability, cancellationToken);
         var table = client.Table<SimpleRow>(BenchTable.Name);
         await table.OpenAsync(cancellationToken);
 

@@ -1,4 +1,3 @@
-using DocTable.Orleans.Grains.Storage;
 
 namespace DocTable.Orleans.Bench.Scenarios;
 

@@ -107,7 +107,7 @@ public sealed class HarnessTests : IDisposable
     public async Task TheClusterScenarioStoresExactlyTheRowsItsProducerProcessesHadConfirmed()
     {
         var s4 = new ClusterScenario(2);
-        Assert.Null(s4.NotRunReason); // RabbitMQ is part of this project's test environment (scripts/broker.sh ensure-installed)
+        Assert.Null(s4.NotRunReason); // redis-server is part of this project's test environment (scripts/test.sh installs it)
         var settings = new BenchSettings { Duration = TimeSpan.FromSeconds(0.3), Repeats = 1, WorkRoot = _root, Isolated = false };
         var result = await new ScenarioRunner(settings, TextWriter.Null).RunOnceAsync(s4, CancellationToken.None);
 

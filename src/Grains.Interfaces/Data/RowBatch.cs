@@ -3,9 +3,10 @@ namespace DocTable.Orleans;
 /// <summary>
 /// Rows in column order: every row holds one storage value (long, double, string, byte[] or null)
 /// per entry of <see cref="Columns"/>. This is the unit of work of the table grain; it is immutable
-/// once sent, so a call inside a silo passes it by reference.
+/// once sent, so a call inside a silo passes it by reference. Between processes it travels in the
+/// compact form of <see cref="RowBatchCodec"/>.
 /// </summary>
-[GenerateSerializer, Immutable, Alias("doctable.RowBatch")]
+[Immutable, Alias("doctable.RowBatch")]
 public sealed class RowBatch
 {
     /// <summary>Creates a batch; <paramref name="rows"/> is taken over, not copied.</summary>
@@ -19,27 +20,27 @@ public sealed class RowBatch
     public RowBatch(string[] columns, int capacity = 0) : this(columns, new List<object?[]>(capacity)) { }
 
     /// <summary>Column names, one per value of each row.</summary>
-    [Id(0)] public string[] Columns { get; private init; }
+    public string[] Columns { get; }
 
     /// <summary>The rows.</summary>
-    [Id(1)] public List<object?[]> Rows { get; private init; }
+    public List<object?[]> Rows { get; }
 
     /// <summary>Number of rows.</summary>
     public int Count => Rows.Count;
 }
 
-/// <summary>The result of a select: column names and rows of storage values.</summary>
-[GenerateSerializer, Immutable, Alias("doctable.RowSet")]
+/// <summary>The result of a select: column names and rows of storage values (sent as <see cref="RowSetCodec"/> writes it).</summary>
+[Immutable, Alias("doctable.RowSet")]
 public sealed class RowSet(string[] columns, List<object?[]> rows)
 {
     /// <summary>Column names.</summary>
-    [Id(0)] public string[] Columns { get; private init; } = columns;
+    public string[] Columns { get; } = columns;
 
     /// <summary>Rows, one storage value per column.</summary>
-    [Id(1)] public List<object?[]> Rows { get; private init; } = rows;
+    public List<object?[]> Rows { get; } = rows;
 
     /// <summary>For a keyset page (<see cref="SelectQuery.AfterRowId"/>): the rowid of the last row, or null when the page is empty.</summary>
-    [Id(2)] public long? LastRowId { get; init; }
+    public long? LastRowId { get; init; }
 }
 
 /// <summary>What to do when an inserted row violates a UNIQUE or PRIMARY KEY constraint.</summary>
