@@ -8,14 +8,17 @@ public sealed record ProducerContext(string ProducerId, int Index, IGrainFactory
 
 /// <summary>
 /// A piece of work given as a delegate. A delegate cannot leave its process, so it only reaches a
-/// producer grain of a silo in the same process (embedded mode, or a service hosting its own silo);
-/// passed by reference, never serialized.
+/// producer grain of a silo in the same process (embedded mode, or a service hosting its own silo),
+/// passed by reference; serialized for another process it arrives empty and the producer refuses it.
 /// </summary>
-[Immutable]
+[GenerateSerializer, Immutable, Alias("doctable.ProducerWork")]
 public sealed class ProducerWork(Func<ProducerContext, CancellationToken, Task> run)
 {
-    /// <summary>The work.</summary>
-    public Func<ProducerContext, CancellationToken, Task> Run { get; } = run;
+    [NonSerialized]
+    private readonly Func<ProducerContext, CancellationToken, Task>? _run = run;
+
+    /// <summary>The work; null when it arrived from another process.</summary>
+    public Func<ProducerContext, CancellationToken, Task>? Run => _run;
 }
 
 /// <summary>

@@ -19,7 +19,9 @@ public sealed class ProducerGrain(ILogger<ProducerGrain> logger) : Grain, IProdu
     public Task RunAsync(ProducerWork work, int index, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(work);
-        return work.Run(Context(index), cancellationToken);
+        var run = work.Run ?? throw new InvalidQueryException(
+            "A producer's delegate reached a silo in another process, and a delegate cannot leave its process: run delegates from a process that hosts a silo, or register a producer job (IProducerJob<TArgs>) and use Distribute(k).RunJobAsync.");
+        return run(Context(index), cancellationToken);
     }
 
     /// <inheritdoc/>
