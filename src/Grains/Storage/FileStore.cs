@@ -27,12 +27,21 @@ internal sealed partial class FileStore(string folder)
         var name = id + (type == ColumnType.TextFile ? ".txt" : ".bin");
         var temp = Path.Combine(Folder, TempPrefix + id);
         var bytes = value as byte[] ?? Encoding.UTF8.GetBytes((string)value);
-        using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.None))
+        try
         {
-            stream.Write(bytes);
-            stream.Flush(flushToDisk: true);
+            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.None))
+            {
+                stream.Write(bytes);
+                stream.Flush(flushToDisk: true);
+            }
+            File.Move(temp, Path.Combine(Folder, name));
         }
-        File.Move(temp, Path.Combine(Folder, name));
+        catch
+        {
+            // A full disk, say: leave no partial file behind (clean would remove it, but later).
+            try { File.Delete(temp); } catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+            throw;
+        }
         return name;
     }
 

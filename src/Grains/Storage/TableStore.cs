@@ -112,8 +112,9 @@ internal sealed class TableStore : IDisposable
             if (options.ProducerId is { } p) _sequences!.Record(p, options.Sequence);
             if (savepoint) _cached!.Execute("RELEASE batch");
         }
-        catch (Exception e) when (e is SqliteException or IOException or UnauthorizedAccessException)
+        catch (Exception e)
         {
+            // Whatever failed (SQLite, a file, a bug), the batch's rows must not stay in the transaction.
             DeleteFiles(batchFiles);
             throw Failed(e, savepoint);
         }
@@ -269,7 +270,7 @@ internal sealed class TableStore : IDisposable
             }
             Execute("RELEASE batch");
         }
-        catch (Exception e) when (e is SqliteException or IOException or UnauthorizedAccessException)
+        catch (Exception e)
         {
             DeleteFiles(written);
             throw Failed(e, savepoint: true);
@@ -349,7 +350,7 @@ internal sealed class TableStore : IDisposable
         }
         finally
         {
-            Execute("ROLLBACK");
+            RollbackOpen();
         }
     }
 
@@ -541,14 +542,15 @@ internal sealed class TableStore : IDisposable
                     string.Join(", ", plan.AddColumns.Select(c => c.Name)), string.Join(", ", plan.AddIndexes.Select(c => c.Name)));
             SetSchema(plan.Merged);
         }
-        catch (SqliteException e)
+        catch (SqliteException e) when (!StorageErrors.IsAboutTheFile(e))
         {
-            Execute("ROLLBACK");
-            throw new SchemaException($"Table '{_table}': SQLite refused the schema change, nothing was changed: {e.Message}");
+            RollbackOpen();
+            throw new SchemaException($"Table '{_table}': SQLite refused the schema change, nothing was changed: {Describe(e)}.");
         }
         catch
         {
-            Execute("ROLLBACK");
+            // A full or read-only disk, a lock held too long: typed by Typed(), as for every call.
+            RollbackOpen();
             throw;
         }
     }
@@ -645,7 +647,7 @@ internal sealed class TableStore : IDisposable
             TransactionRows += Math.Max(1, affected);
             return new WriteResult([], affected);
         }
-        catch (SqliteException e)
+        catch (Exception e)
         {
             throw Failed(e, savepoint: false);
         }
@@ -674,11 +676,11 @@ internal sealed class TableStore : IDisposable
             if (_filesWritten.Count > 0) _files.SyncFolder();
             _cached!.Execute("COMMIT");
         }
-        catch (Exception e) when (e is SqliteException or IOException or UnauthorizedAccessException)
+        catch (Exception e)
         {
             _logger.LogError(e, "Commit of table {Table} failed; the transaction was rolled back", _table);
             RollbackQuietly();
-            throw e is SqliteException sqlite ? Translate(sqlite) : e;
+            throw Typed(e);
         }
         Commits++;
         // Committed: the files of replaced and deleted values are no longer named by any row.
@@ -690,10 +692,7 @@ internal sealed class TableStore : IDisposable
     private void RollbackQuietly()
     {
         _inTransaction = false;
-        if (_connection?.Handle is { } db && SQLitePCL.raw.sqlite3_get_autocommit(db) == 0)
-        {
-            try { Execute("ROLLBACK"); } catch (SqliteException) { }
-        }
+        RollbackOpen();
         // No committed row names the files this transaction wrote.
         DeleteFiles(_filesWritten);
         _filesToDelete.Clear();
@@ -707,7 +706,7 @@ internal sealed class TableStore : IDisposable
     /// </summary>
     private Exception Failed(Exception e, bool savepoint)
     {
-        var typed = e is SqliteException sqlite ? Translate(sqlite) : e;
+        var typed = Typed(e);
         if (_inTransaction && SQLitePCL.raw.sqlite3_get_autocommit(_connection!.Handle!) != 0)
         {
             RollbackQuietly();
@@ -751,6 +750,15 @@ internal sealed class TableStore : IDisposable
         names.Clear();
     }
 
+    /// <summary>Rolls back the connection's open transaction, if SQLite has not already; never throws.</summary>
+    private void RollbackOpen()
+    {
+        if (_connection?.Handle is { } db && SQLitePCL.raw.sqlite3_get_autocommit(db) == 0)
+        {
+            try { Execute("ROLLBACK"); } catch (SqliteException e) { _logger.LogDebug(e, "Rollback of table {Table} failed", _table); }
+        }
+    }
+
     private void RollbackSavepoint()
     {
         Execute("ROLLBACK TO batch");
@@ -767,6 +775,30 @@ internal sealed class TableStore : IDisposable
     private Exception Translate(SqliteException e)
         => e.SqliteErrorCode == 19 && _schema is not null ? ConstraintErrors.Translate(_table, _schema, e) : StorageErrors.Translate(e, _table, _options);
 
-    /// <summary>The error a caller is told for <paramref name="e"/>: typed for SQLite's errors, unchanged otherwise.</summary>
-    public Exception Typed(Exception e) => e is SqliteException sqlite ? Translate(sqlite) : e;
+    /// <summary>
+    /// The error a caller is told for <paramref name="e"/>: DocTable's typed errors as they are; SQLite's
+    /// and the file system's translated (a full disk, a read-only directory, a lock held too long); an
+    /// unexpected exception (a bug) logged and reported as a <see cref="DocTableException"/> that says so,
+    /// never raw. Argument errors and cancellation pass unchanged.
+    /// </summary>
+    public Exception Typed(Exception e)
+    {
+        switch (e)
+        {
+            case DocTableException or TransactionLostException or OperationCanceledException or ArgumentException:
+                return e;
+            case SqliteException sqlite:
+                return Translate(sqlite);
+            case IOException io:
+                return StorageErrors.Translate(io, _table, _options);
+            case UnauthorizedAccessException denied:
+                return StorageErrors.Translate(denied, _table, _options);
+            default:
+                _logger.LogError(e, "Table {Table}: unexpected error", _table);
+                return new DocTableException($"Table '{_table}': the call failed on an unexpected error ({e.GetType().Name}: {e.Message}); nothing of a failed write was stored. Please report it.");
+        }
+    }
+
+    private static string Describe(SqliteException e)
+        => e.Message.Replace("SQLite Error " + e.SqliteErrorCode + ": ", "", StringComparison.Ordinal).Trim().TrimEnd('.').Trim('\'');
 }
