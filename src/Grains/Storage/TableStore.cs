@@ -31,6 +31,11 @@ internal sealed class TableStore : IDisposable
     private readonly List<string> _filesToDelete = [];  // replaced or deleted in it: deleted once it commits
     private List<string> _removedAtOpen = [];
 
+    // Opened read-only because the data directory or the file cannot be written (a read-only mount,
+    // permissions); with no -wal file the file is read as immutable (see OpenReadOnly).
+    private bool _readOnly;
+    private (long Length, DateTime Written)? _immutableStamp;
+
     // The open transaction, if any.
     private bool _inTransaction;
     private long _transactionStarted;
@@ -65,6 +70,7 @@ internal sealed class TableStore : IDisposable
     /// </summary>
     public TableSchema Open(TableSchema? expected)
     {
+        DropIfChanged();
         if (_schema is null) OpenConnection(create: expected is not null);
         if (expected is not null) CreateOrMigrate(expected.Validated());
         return _schema ?? throw MissingTable();
@@ -78,7 +84,7 @@ internal sealed class TableStore : IDisposable
     {
         ArgumentNullException.ThrowIfNull(batch);
         ArgumentNullException.ThrowIfNull(options);
-        var schema = EnsureOpen();
+        var schema = EnsureWritable();
         if (batch.Columns is null || batch.Rows is null) throw new MalformedMessageException("A batch has no columns or no rows; nothing was written.");
         var statement = GetInsert(schema, batch.Columns, options.OnConflict);
         Validate(schema, statement, batch);
@@ -216,7 +222,7 @@ internal sealed class TableStore : IDisposable
     public WriteResult Update(IReadOnlyDictionary<string, object?> values, Filter? where, bool allRows)
     {
         ArgumentNullException.ThrowIfNull(values);
-        var schema = EnsureOpen();
+        var schema = EnsureWritable();
         RequireScope(where, allRows, "update");
         if (values.Count == 0) throw new InvalidQueryException("An update needs at least one column value.");
         using var command = _connection!.CreateCommand();
@@ -284,7 +290,7 @@ internal sealed class TableStore : IDisposable
     /// <summary>Deletes the matching rows inside the open transaction.</summary>
     public WriteResult Delete(Filter? where, bool allRows)
     {
-        var schema = EnsureOpen();
+        var schema = EnsureWritable();
         RequireScope(where, allRows, "delete");
         using var command = _connection!.CreateCommand();
         var sql = new StringBuilder("DELETE FROM ").Append(Identifier.Quote(_table));
@@ -303,7 +309,7 @@ internal sealed class TableStore : IDisposable
     /// <summary>Reconciles files and rows (see <see cref="ITableGrain.CleanAsync"/>); call with no transaction open.</summary>
     public CleanReport Clean()
     {
-        var schema = EnsureOpen();
+        var schema = EnsureWritable();
         var report = ReconcileFiles(schema);
         var removedAtOpen = _removedAtOpen;
         _removedAtOpen = [];
@@ -442,13 +448,64 @@ internal sealed class TableStore : IDisposable
         _connection = null;
         _schema = null;
         _inTransaction = false;
+        _readOnly = false;
+        _immutableStamp = null;
     }
 
     private TableSchema EnsureOpen()
     {
+        DropIfChanged();
         if (_schema is not null) return _schema;
         OpenConnection(create: false);
         return _schema ?? throw MissingTable();
+    }
+
+    /// <summary>Closes a file read as immutable that changed on disk after all (a writer elsewhere), so it is read afresh.</summary>
+    private void DropIfChanged()
+    {
+        if (_immutableStamp is not { } stamp || stamp == ImmutableStamp()) return;
+        _logger.LogInformation("Table {Table}: the read-only file changed on disk; reopening it", _table);
+        Dispose();
+    }
+
+    /// <summary>
+    /// <see cref="EnsureOpen"/> for a write: when the table was opened read-only, reopens it read-write
+    /// if the directory has become writable, else throws <see cref="StorageReadOnlyException"/> naming
+    /// the directory. Nothing is written and no file is created in a read-only directory.
+    /// </summary>
+    private TableSchema EnsureWritable()
+    {
+        EnsureOpen();
+        if (_readOnly)
+        {
+            if (!CanWrite(_options.TablePath(_table), exists: true)) throw StorageErrors.ReadOnlyDirectory(_table, _options);
+            _logger.LogInformation("Table {Table}: the data directory is writable again; reopening the table read-write", _table);
+            Dispose();
+            EnsureOpen();
+            if (_readOnly) throw StorageErrors.ReadOnlyDirectory(_table, _options);
+        }
+        return _schema!;
+    }
+
+    /// <summary>
+    /// True when this process may write the table: the data directory (where SQLite creates its -wal
+    /// and -shm files) and the file itself. access(2) reports a read-only mount even to root.
+    /// </summary>
+    private bool CanWrite(string path, bool exists)
+    {
+        var directory = Path.GetFullPath(_options.DataDirectory);
+        if (!Directory.Exists(directory)) return true;   // created below, or the failure is typed then
+        if (OperatingSystem.IsWindows()) return !exists || !File.GetAttributes(path).HasFlag(FileAttributes.ReadOnly);
+        return NativeFile.Access(directory, NativeFile.WriteAccess) == 0
+               && (!exists || NativeFile.Access(path, NativeFile.WriteAccess) == 0);
+    }
+
+    private (long, DateTime) ImmutableStamp()
+    {
+        var path = _options.TablePath(_table);
+        var file = new FileInfo(path);
+        // A -wal file appearing means a writer has the file open: no longer immutable.
+        return File.Exists(path + "-wal") ? (-1, default) : file.Exists ? (file.Length, file.LastWriteTimeUtc) : (-2, default);
     }
 
     private UnknownTableException MissingTable()
@@ -458,7 +515,15 @@ internal sealed class TableStore : IDisposable
     {
         if (_connection is not null) return;
         var path = _options.TablePath(_table);
-        if (!create && !File.Exists(path)) throw MissingTable();
+        var exists = File.Exists(path);
+        if (!create && !exists) throw MissingTable();
+        if (!CanWrite(path, exists))
+        {
+            // Creating a table needs a writable directory; an existing one is read as it is.
+            if (!exists) throw StorageErrors.ReadOnlyDirectory(_table, _options);
+            OpenReadOnly(path);
+            return;
+        }
         Directory.CreateDirectory(_options.DataDirectory);
         var builder = new SqliteConnectionStringBuilder
         {
@@ -491,6 +556,58 @@ internal sealed class TableStore : IDisposable
         }
     }
 
+    /// <summary>
+    /// Opens the table read-only, creating no file. SQLite reads a WAL-mode file through its -wal and
+    /// -shm files and cannot create them in a read-only directory: when no -wal file exists (the last
+    /// writer closed cleanly, so everything is in the file) the file is opened as immutable, which
+    /// needs neither; <see cref="EnsureOpen"/> reopens it if it changes after all. When a -wal file
+    /// exists, a writer is using the file or crashed: it is opened read-only through the existing files.
+    /// </summary>
+    private void OpenReadOnly(string path)
+    {
+        var immutable = !File.Exists(path + "-wal");
+        var stamp = ImmutableStamp();
+        var builder = new SqliteConnectionStringBuilder
+        {
+            DataSource = immutable ? new Uri(Path.GetFullPath(path)).AbsoluteUri + "?immutable=1" : path,
+            Mode = SqliteOpenMode.ReadOnly,
+            Pooling = false,
+            DefaultTimeout = (int)Math.Ceiling(_options.BusyTimeout.TotalSeconds),
+        };
+        var connection = new SqliteConnection(builder.ToString());
+        try
+        {
+            connection.Open();
+            _connection = connection;
+            _cached = new StatementCache(connection);
+            Execute($"PRAGMA busy_timeout = {(int)_options.BusyTimeout.TotalMilliseconds}");
+            _sequences = new ProducerSequences(connection);
+            _schema = HasSchemaTable() ? LoadSchema() : null;
+        }
+        catch (SqliteException e) when (!immutable && (e.SqliteErrorCode & 0xff) == 14)
+        {
+            connection.Dispose();
+            Dispose();
+            throw new StorageException($"Table '{_table}' cannot be read: {Path.GetFullPath(path)}-wal holds changes not yet in the file and the read-only data directory {Path.GetFullPath(_options.DataDirectory)} does not let SQLite read them. Open the table once where the directory is writable.");
+        }
+        catch
+        {
+            connection.Dispose();
+            Dispose();
+            throw;
+        }
+        _readOnly = true;
+        _immutableStamp = immutable ? stamp : null;
+        _logger.LogInformation("Table {Table}: {Path} is not writable; opened read-only{Immutable}", _table, path, immutable ? " (immutable)" : "");
+    }
+
+    private bool HasSchemaTable()
+    {
+        using var command = _connection!.CreateCommand();
+        command.CommandText = $"SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = '{SchemaTable}'";
+        return (long)command.ExecuteScalar()! > 0;
+    }
+
     private TableSchema? LoadSchema()
     {
         using var command = _connection!.CreateCommand();
@@ -510,6 +627,7 @@ internal sealed class TableStore : IDisposable
     {
         if (_schema is not null && SchemaReconciler.Reconcile(_table, _schema, expected).IsEmpty)
             return;
+        if (_readOnly) EnsureWritable();
         RequireNoTransaction();
         Execute("BEGIN IMMEDIATE");
         try
