@@ -114,6 +114,11 @@ public sealed class DiskFullTests(ITestOutputHelper output)
         Assert.Equal(1, await table.CountAsync());
         Assert.Equal(before, Directory.GetFiles(folder).Order().ToArray());
 
+        var update = await Assert.ThrowsAsync<StorageFullException>(() => table.UpdateAsync(new Dictionary<string, object?> { ["raw"] = new byte[1_000_000] }, allRows: true));
+        Assert.Contains(mount.Path, update.Message);
+        Assert.Equal([1, 2, 3], (await table.FirstAsync())!.Raw!);
+        Assert.Equal(before, Directory.GetFiles(folder).Order().ToArray());
+
         File.Delete(filler);
         Assert.Equal(10, (await table.InsertManyAsync(batch)).Length);
         Assert.Equal(11, await table.CountAsync());

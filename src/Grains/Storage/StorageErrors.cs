@@ -37,12 +37,12 @@ internal static class StorageErrors
             return DiskFull(table, options);
         if (code == ReadOnlyFileSystem)
             return ReadOnlyDirectory(table, options);
-        return new StorageException($"Table '{table}': a file of the table in {Path.GetFullPath(options.DataDirectory)} could not be read or written: {e.Message}. Nothing of the write was stored.");
+        return new StorageException($"Table '{table}': a file of the table in {Path.GetFullPath(options.DataDirectory)} could not be read or written ({e.Message}). A write that failed stored nothing.");
     }
 
     /// <summary>The typed error for a file the OS does not let the table read or write.</summary>
     public static StorageException Translate(UnauthorizedAccessException e, string table, DocTableOptions options)
-        => new($"Table '{table}': access to a file in {Path.GetFullPath(options.DataDirectory)} was denied: {e.Message}. Nothing of the write was stored; check the permissions of the data directory.");
+        => new($"Table '{table}': access to a file in {Path.GetFullPath(options.DataDirectory)} was denied ({e.Message}); check the permissions of the data directory. A write that failed stored nothing.");
 
     /// <summary>True when SQLite's error is about the file or the disk (not about the statement).</summary>
     public static bool IsAboutTheFile(SqliteException e)

@@ -188,7 +188,21 @@ internal sealed class TableStore : IDisposable
         var schema = EnsureOpen();
         using var command = _connection!.CreateCommand();
         var names = AggregateSql.Build(command, _table, schema, query);
-        return new RowSet(names, ReadRows(command, names.Length, false, out _));
+        try
+        {
+            return new RowSet(names, ReadRows(command, names.Length, false, out _));
+        }
+        catch (SqliteException e) when (e.SqliteErrorCode == 1 && e.Message.Contains("integer overflow", StringComparison.Ordinal))
+        {
+            // Only SUM over integers overflows (SQLite raises it rather than wrap around).
+            var sums = query.Aggregates.Where(a => a is { Function: AggregateFunction.Sum, Column: not null })
+                .Select(a => schema.Find(a.Column!)!)
+                .Where(c => c.Type is ColumnType.Int32 or ColumnType.Int64 or ColumnType.Boolean)
+                .Select(c => "'" + c.Name + "'").Distinct().ToArray();
+            var which = sums.Length == 1 ? "column " + sums[0] : "one of the columns " + string.Join(", ", sums);
+            throw new AggregateOverflowException(
+                $"Table '{_table}': the SUM of {which} overflows a 64-bit integer, so it has no exact value; nothing was changed. Sum fewer rows (a filter or groups), or ask for AVG.");
+        }
     }
 
     /// <summary>Reads every row of <paramref name="command"/>; with <paramref name="rowIdLast"/> the extra last column is the rowid.</summary>
