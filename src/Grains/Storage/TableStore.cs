@@ -70,9 +70,11 @@ internal sealed class TableStore : IDisposable
     /// </summary>
     public TableSchema Open(TableSchema? expected)
     {
+        // Checked before the file is touched: a bad schema must not leave an empty table file behind.
+        var validated = expected?.Validated();
         DropIfChanged();
-        if (_schema is null) OpenConnection(create: expected is not null);
-        if (expected is not null) CreateOrMigrate(expected.Validated());
+        if (_schema is null) OpenConnection(create: validated is not null);
+        if (validated is not null) CreateOrMigrate(validated);
         return _schema ?? throw MissingTable();
     }
 
