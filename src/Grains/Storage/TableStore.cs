@@ -436,7 +436,8 @@ internal sealed class TableStore : IDisposable
             if (_inTransaction) Commit();
             try
             {
-                Execute("PRAGMA wal_checkpoint(TRUNCATE)");
+                // A table opened read-only has nothing to checkpoint and may not write.
+                if (!_readOnly) Execute("PRAGMA wal_checkpoint(TRUNCATE)");
             }
             catch (SqliteException e)
             {
