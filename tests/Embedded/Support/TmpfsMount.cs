@@ -4,8 +4,8 @@ using Xunit;
 namespace DocTable.Orleans.Tests.Embedded.Support;
 
 /// <summary>
-/// A small tmpfs mounted on a fresh temp folder, for tests of a full or read-only data directory
-/// (needs root: <c>mount -t tmpfs</c>). Disposing unmounts it and removes the folder.
+/// A small tmpfs (or a read-only bind mount) mounted on a fresh temp folder, for tests of a full or
+/// read-only data directory (needs root: <c>mount</c>). Disposing unmounts it and removes the folder.
 /// </summary>
 public sealed class TmpfsMount : IDisposable
 {
@@ -26,6 +26,20 @@ public sealed class TmpfsMount : IDisposable
         var error = Run("mount", "-t", "tmpfs", "-o", "size=" + size, "tmpfs", path);
         if (error is not null)
         {
+            Directory.Delete(path);
+            throw new InvalidOperationException("mount failed: " + error);
+        }
+        return new TmpfsMount(path);
+    }
+
+    /// <summary>Mounts <paramref name="source"/> again, read-only, on a new temp folder (a read-only view of a writable directory).</summary>
+    public static TmpfsMount BindReadOnly(string source)
+    {
+        var path = Directory.CreateTempSubdirectory("doctable-robind-").FullName;
+        var error = Run("mount", "--bind", source, path) ?? Run("mount", "-o", "remount,bind,ro", path);
+        if (error is not null)
+        {
+            Run("umount", path);
             Directory.Delete(path);
             throw new InvalidOperationException("mount failed: " + error);
         }
@@ -69,7 +83,8 @@ public sealed class TmpfsMount : IDisposable
             }
             Thread.Sleep(100);
         }
-        try { Directory.Delete(Path, recursive: true); } catch (IOException) { }
+        // Not recursive: if the unmount failed after all, nothing on the mounted file system is deleted.
+        try { Directory.Delete(Path); } catch (IOException) { }
     }
 
     private static void Require(string? error)
