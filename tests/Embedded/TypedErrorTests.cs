@@ -33,4 +33,34 @@ public sealed class TypedErrorTests
         Assert.Equal(2, await docs.CountAsync());
         Assert.Single((await docs.SelectRawAsync(new SelectQuery(["n"], docs["n"] == 1))).Rows);
     }
+
+    public sealed class Scored
+    {
+        [IdColumn] public long Id { get; set; }
+        [Column(Indexed = true)] public int Score { get; set; }
+    }
+
+    /// <summary>Asks for a composite index whose name is taken by the index of <see cref="Scored.Score"/>.</summary>
+    [Index(nameof(Score), Name = "ix_scores_score")]
+    public sealed class ScoredClash
+    {
+        [IdColumn] public long Id { get; set; }
+        [Column(Indexed = true)] public int Score { get; set; }
+    }
+
+    /// <summary>A schema change SQLite refuses is a <see cref="SchemaException"/> in DocTable's words, and changes nothing.</summary>
+    [Fact]
+    public async Task SchemaChangeRefusedBySqlite_IsASchemaException_WithoutSqlitesPrefix()
+    {
+        await using var store = new TempStore();
+        var client = await store.StartAsync();
+        await client.Table<Scored>("scores").InsertAsync(new Scored { Score = 1 });
+
+        var error = await Assert.ThrowsAsync<SchemaException>(() => client.Table<ScoredClash>("scores").OpenAsync());
+        Assert.Contains("'scores'", error.Message);
+        Assert.Contains("ix_scores_score", error.Message);
+        Assert.DoesNotContain("SQLite Error", error.Message);
+        Assert.Equal(1, await client.Table<Scored>("scores").CountAsync());
+        Assert.Equal(["ix_scores_score"], store.Query("scores", "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'scores'").Select(r => (string)r[0]!));
+    }
 }
