@@ -42,6 +42,11 @@ internal static class WhereBuilder
                     _ => throw new InvalidQueryException($"Unknown comparison operator {c.Op}."),
                 }).Append(Bind(command, Fit(compared!, c.Value, equality: c.Op is CompareOp.Eq or CompareOp.Ne), ref counter));
                 break;
+            case InFilter { Values: null } i:
+                throw new InvalidQueryException($"The IN filter on column '{i.Column}' has no value list.");
+            case InFilter i when InList.IsLong(i.Values):
+                sql.Append(ValueColumn(schema, i.Column)).Append(" IN (").Append(InList.Bind(command, i.Values)).Append(')');
+                break;
             case InFilter i:
                 sql.Append(ValueColumn(schema, i.Column)).Append(" IN (");
                 var listed = schema.Find(i.Column)!;
