@@ -1,0 +1,154 @@
+using System.Diagnostics;
+using Microsoft.Data.Sqlite;
+using Xunit;
+
+namespace DocTable.Orleans.Tests.Cluster.Support;
+
+/// <summary>Assertions and measurements shared by the cluster tests.</summary>
+public static class ClusterChecks
+{
+    /// <summary>
+    /// Checks that <paramref name="table"/> holds exactly the rows of <paramref name="producers"/>, each
+    /// once, and nothing else: per process the count, the distinct numbers and their range (count =
+    /// distinct = N and min..max = From..From+N-1 means every number exactly once), no other process,
+    /// and the table's total. Returns a one-line summary.
+    /// </summary>
+    public static async Task<string> AssertExactlyOnceAsync(ITableGrain table, IReadOnlyList<ProducerRange> producers)
+    {
+        var result = await table.AggregateAsync(new AggregateQuery(
+            [Aggregate.Count(), Aggregate.CountDistinct("number"), Aggregate.Min("number"), Aggregate.Max("number")], GroupBy: ["process"]));
+        Assert.Equal(["process", "count", "count_distinct_number", "min_number", "max_number"], result.Columns);
+        var stored = result.Rows.ToDictionary(r => (string)r[0]!, r => (Count: (long)r[1]!, Distinct: (long)r[2]!, Min: (long)r[3]!, Max: (long)r[4]!));
+        Assert.Equal(producers.Select(p => p.Process).Order(StringComparer.Ordinal), stored.Keys.Order(StringComparer.Ordinal));
+        foreach (var p in producers)
+        {
+            var s = stored[p.Process];
+            Assert.True(s == (p.Count, p.Count, p.From, p.From + p.Count - 1),
+                $"process {p.Process}: expected {p.Count} rows, {p.Count} distinct numbers {p.From}..{p.From + p.Count - 1}; stored {s.Count} rows, {s.Distinct} distinct numbers {s.Min}..{s.Max}");
+        }
+        var total = producers.Sum(p => p.Count);
+        Assert.Equal(total, await table.CountAsync(null));
+        Assert.Equal(total, stored.Values.Sum(s => s.Distinct));
+        return $"{total:N0} rows, {total:N0} distinct (process, number) pairs, {producers.Count} producers each complete";
+    }
+
+    /// <summary>
+    /// Rows in <paramref name="table"/>'s file in <paramref name="dataDirectory"/> (of <paramref name="process"/>
+    /// only, when given), read with a read-only connection of this process, not through the cluster:
+    /// it answers while the silo hosting the table is dead. 0 while the file or table does not exist yet.
+    /// </summary>
+    public static long StoredRows(string dataDirectory, string table, string? process = null)
+    {
+        var path = Path.Combine(dataDirectory, table + ".db");
+        if (!File.Exists(path)) return 0;
+        try
+        {
+            using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadOnly, Pooling = false, DefaultTimeout = 10 }.ToString());
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = $"SELECT COUNT(*) FROM \"{table}\"" + (process is null ? "" : " WHERE process = $p");
+            if (process is not null) command.Parameters.AddWithValue("$p", process);
+            return (long)command.ExecuteScalar()!;
+        }
+        catch (SqliteException)
+        {
+            return 0; // the table is being created
+        }
+    }
+
+    /// <summary>
+    /// Waits until <see cref="StoredRows"/> reaches <paramref name="atLeast"/> and returns the count seen;
+    /// fails when <paramref name="stillRunning"/> turns false first (the ingest ended before the fault could land).
+    /// </summary>
+    public static async Task<long> WaitForStoredRowsAsync(string dataDirectory, string table, long atLeast, Func<bool> stillRunning, string? process = null, TimeSpan? timeout = null)
+    {
+        var bound = timeout ?? TimeSpan.FromMinutes(3);
+        var deadline = DateTime.UtcNow + bound;
+        while (true)
+        {
+            var count = StoredRows(dataDirectory, table, process);
+            if (count >= atLeast) return count;
+            Assert.True(stillRunning(), $"the ingest ended with {count} rows{(process is null ? "" : " of " + process)} stored, before {atLeast} were");
+            if (DateTime.UtcNow > deadline) Assert.Fail($"{table} holds {count} rows{(process is null ? "" : " of " + process)} after {bound}, not {atLeast}");
+            await Task.Delay(10);
+        }
+    }
+
+    /// <summary>
+    /// Waits for every process to end and checks that each ended with exit code 0 and printed
+    /// <paramref name="expect"/>.
+    /// </summary>
+    public static async Task AssertAllSucceedAsync(IEnumerable<OsProcess> processes, string expect, TimeSpan timeout)
+    {
+        var all = processes.ToArray();
+        var codes = await Task.WhenAll(all.Select(p => p.WaitForExitAsync(timeout)));
+        for (var i = 0; i < all.Length; i++)
+        {
+            Assert.True(codes[i] == 0, $"{all[i]} ended with exit code {codes[i]}:\n{all[i].Tail(30)}");
+            Assert.True(all[i].Output.Contains(expect, StringComparison.Ordinal), $"{all[i]} did not print '{expect}':\n{all[i].Tail(30)}");
+        }
+    }
+}
+
+/// <summary>
+/// Measures a failover as clients see it: from <see cref="Start"/> (just after the fault), how long
+/// until the table answers a call from another silo than <c>dead</c> (a call is sent every 100 ms
+/// without waiting for earlier ones, so a call stuck on the dead silo does not delay the measure), and
+/// how long until its file holds more committed rows than when the fault landed (the first write after it).
+/// </summary>
+public sealed class FailoverProbe
+{
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private readonly Task<TimeSpan?> _answered;
+    private readonly Task<TimeSpan?> _written;
+
+    private FailoverProbe(ITableGrain table, SiloProcess dead, string dataDirectory, string tableName, long rowsAtFault, TimeSpan bound)
+    {
+        _answered = AnsweredAsync(table, dead, bound);
+        _written = WrittenAsync(dataDirectory, tableName, rowsAtFault, bound);
+    }
+
+    /// <summary>Starts measuring; <paramref name="rowsAtFault"/> is what the file held once the dead silo was gone.</summary>
+    public static FailoverProbe Start(ITableGrain table, SiloProcess dead, string dataDirectory, string tableName, long rowsAtFault, TimeSpan? bound = null)
+        => new(table, dead, dataDirectory, tableName, rowsAtFault, bound ?? TimeSpan.FromSeconds(90));
+
+    /// <summary>Time until the table first answered from a survivor (null: not within the bound).</summary>
+    public Task<TimeSpan?> Answered => _answered;
+
+    /// <summary>Time until the first row committed after the fault (null: not within the bound).</summary>
+    public Task<TimeSpan?> Written => _written;
+
+    private async Task<TimeSpan?> AnsweredAsync(ITableGrain table, SiloProcess dead, TimeSpan bound)
+    {
+        var answered = new TaskCompletionSource<TimeSpan>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var calls = new List<Task>();
+        while (!answered.Task.IsCompleted && _clock.Elapsed < bound)
+        {
+            calls.Add(Task.Run(async () =>
+            {
+                try
+                {
+                    var stats = await table.GetStatsAsync();
+                    if (!dead.Is(stats.Silo)) answered.TrySetResult(_clock.Elapsed);
+                }
+                catch (Exception)
+                {
+                    // stuck on the dead silo, or placed before the eviction: a later call answers
+                }
+            }));
+            await Task.WhenAny(answered.Task, Task.Delay(100));
+        }
+        _ = Task.WhenAll(calls).ContinueWith(t => _ = t.Exception, TaskScheduler.Default);
+        return answered.Task.IsCompletedSuccessfully ? answered.Task.Result : null;
+    }
+
+    private async Task<TimeSpan?> WrittenAsync(string dataDirectory, string tableName, long rowsAtFault, TimeSpan bound)
+    {
+        while (_clock.Elapsed < bound)
+        {
+            if (ClusterChecks.StoredRows(dataDirectory, tableName) > rowsAtFault) return _clock.Elapsed;
+            await Task.Delay(10);
+        }
+        return null;
+    }
+}
