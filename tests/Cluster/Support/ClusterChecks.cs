@@ -56,20 +56,51 @@ public static class ClusterChecks
         }
     }
 
+    /// <summary>Rows per process in <paramref name="table"/>'s file, read as <see cref="StoredRows"/> reads.</summary>
+    public static Dictionary<string, long> StoredRowsByProcess(string dataDirectory, string table)
+    {
+        var path = Path.Combine(dataDirectory, table + ".db");
+        var result = new Dictionary<string, long>(StringComparer.Ordinal);
+        if (!File.Exists(path)) return result;
+        try
+        {
+            using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadOnly, Pooling = false, DefaultTimeout = 10 }.ToString());
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = $"SELECT process, COUNT(*) FROM \"{table}\" GROUP BY process";
+            using var reader = command.ExecuteReader();
+            while (reader.Read()) result[reader.GetString(0)] = reader.GetInt64(1);
+        }
+        catch (SqliteException)
+        {
+            // the table is being created
+        }
+        return result;
+    }
+
     /// <summary>
-    /// Waits until <see cref="StoredRows"/> reaches <paramref name="atLeast"/> and returns the count seen;
-    /// fails when <paramref name="stillRunning"/> turns false first (the ingest ended before the fault could land).
+    /// Waits until every one of <paramref name="producers"/> has at least <paramref name="atLeastEach"/>
+    /// rows stored — all of them are ingesting — and checks that none has all its rows yet, so a fault
+    /// landing now lands mid-ingest for each. Fails when <paramref name="stillRunning"/> turns false
+    /// first. Returns the rows stored per process.
     /// </summary>
-    public static async Task<long> WaitForStoredRowsAsync(string dataDirectory, string table, long atLeast, Func<bool> stillRunning, string? process = null, TimeSpan? timeout = null)
+    public static async Task<Dictionary<string, long>> WaitUntilIngestingAsync(string dataDirectory, string table, IReadOnlyList<ProducerRange> producers,
+        long atLeastEach, Func<bool> stillRunning, TimeSpan? timeout = null)
     {
         var bound = timeout ?? TimeSpan.FromMinutes(3);
         var deadline = DateTime.UtcNow + bound;
         while (true)
         {
-            var count = StoredRows(dataDirectory, table, process);
-            if (count >= atLeast) return count;
-            Assert.True(stillRunning(), $"the ingest ended with {count} rows{(process is null ? "" : " of " + process)} stored, before {atLeast} were");
-            if (DateTime.UtcNow > deadline) Assert.Fail($"{table} holds {count} rows{(process is null ? "" : " of " + process)} after {bound}, not {atLeast}");
+            var stored = StoredRowsByProcess(dataDirectory, table);
+            if (producers.All(p => stored.GetValueOrDefault(p.Process) >= atLeastEach))
+            {
+                foreach (var p in producers)
+                    Assert.True(stored[p.Process] < p.Count, $"producer {p.Process} had stored all its {p.Count} rows before every producer was ingesting; the fault would not land mid-ingest for it");
+                return stored;
+            }
+            var seen = string.Join(", ", producers.Select(p => $"{p.Process}: {stored.GetValueOrDefault(p.Process)}"));
+            Assert.True(stillRunning(), $"the ingest ended before every producer had {atLeastEach} rows stored ({seen})");
+            if (DateTime.UtcNow > deadline) Assert.Fail($"not every producer had {atLeastEach} rows stored in {table} after {bound} ({seen})");
             await Task.Delay(10);
         }
     }

@@ -130,10 +130,11 @@ public sealed class ClusterHarness : IAsyncDisposable
         lock (_processes) processes = [.. _processes];
         foreach (var process in processes)
         {
+            var failed = process.HasExited && process.ExitCode != 0 && !process.Name.StartsWith("redis", StringComparison.Ordinal);
             var ended = process.HasExited ? $"exit code {process.ExitCode}" : "still running: killed";
             await process.KillAsync();
             var failures = process.Output.Split('\n').Where(l => l.Contains(" fail: ", StringComparison.Ordinal) || l.Contains(" crit: ", StringComparison.Ordinal)).Take(10).ToArray();
-            Log($"--- {process}, {ended}; {failures.Length} error log line(s){(failures.Length > 0 ? ":\n" + string.Join('\n', failures) : "")}\n... last lines:\n{process.Tail(12)}");
+            Log($"--- {process}, {ended}; {failures.Length} error log line(s){(failures.Length > 0 ? ":\n" + string.Join('\n', failures) : "")}\n... last lines:\n{process.Tail(failed ? 60 : 12)}");
         }
         foreach (var process in processes) await process.DisposeAsync();
         await Redis.DisposeAsync();

@@ -36,6 +36,9 @@ public sealed class OsProcess : IAsyncDisposable
         get { lock (_output) return _output.ToString(); }
     }
 
+    /// <summary>The output's lines as the process wrote them (without the arrival times <see cref="Output"/> shows).</summary>
+    public string[] Lines => Output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l[(l.IndexOf("] ", StringComparison.Ordinal) + 2)..].TrimEnd('\r')).ToArray();
+
     /// <summary>True once the process has ended.</summary>
     public bool HasExited => _process.HasExited;
 
