@@ -98,8 +98,8 @@ public sealed class ExactlyOnceTests(ITestOutputHelper output)
     /// </summary>
     private static async Task StopHostAsync(IngestRun run, bool graceful)
     {
-        var host = await run.Cluster.HostOfAsync(run.Grain);
         var before = await ClusterChecks.WaitUntilIngestingAsync(run.Data, run.Table, run.Ranges, FaultAt, run.Producing);
+        var host = await run.Cluster.HostOfAsync(run.Grain);
         var clock = Stopwatch.StartNew();
         if (graceful)
         {
@@ -138,14 +138,14 @@ public sealed class ExactlyOnceTests(ITestOutputHelper output)
         await using var cluster = await ClusterHarness.StartAsync(output, persistentRedis);
         var data = cluster.Dir("data");
         var silos = await cluster.StartSilosAsync(("silo-1", "g", data), ("silo-2", "g", data));
-        var connecting = cluster.ConnectAsync(TimeSpan.FromSeconds(2)); // probes: short calls, sent often
-        var client = await cluster.ConnectAsync();
-        var probe = await connecting;
+        // The producers create the table; they take longest to start, so they go first.
         const string table = "numbers";
-        await client.Table<SimpleRow>(table).OpenAsync();
         var ranges = ProducerRange.Fleet(table, Producers, Rows);
         var clock = Stopwatch.StartNew();
         var producers = ranges.Select(r => cluster.StartProducer(table, r, inFlight)).ToArray();
+        var connecting = cluster.ConnectAsync(TimeSpan.FromSeconds(2)); // probes: short calls, sent often
+        var client = await cluster.ConnectAsync();
+        var probe = await connecting;
         var run = new IngestRun(cluster, data, silos, table, client.GrainFactory.GetGrain<ITableGrain>(table), probe.GrainFactory.GetGrain<ITableGrain>(table), ranges, producers);
 
         await fault(run);

@@ -47,10 +47,10 @@ public sealed class ProducerFleetTests(ITestOutputHelper output)
         await using var cluster = await ClusterHarness.StartAsync(output);
         var data = cluster.Dir("data");
         var silos = await cluster.StartSilosAsync(("silo-1", "g", data), ("silo-2", "g", data));
-        var client = await cluster.ConnectAsync();
         var ranges = ProducerRange.Fleet(Table, Producers, rows);
         var produce = cluster.StartCli("produce", ["produce", "--cluster", cluster.Cluster, "--table", Table, "--producers", $"{Producers}", "--rows", $"{rows}",
             .. processes ? new[] { "--processes" } : []]);
+        var client = await cluster.ConnectAsync();
 
         if (fault is not null)
         {
