@@ -93,13 +93,16 @@ public sealed class ExactlyOnceTests(ITestOutputHelper output)
         });
 
     /// <summary>
-    /// Stops the silo hosting the table once some rows are stored — kill -9, or SIGTERM and a clean exit —
-    /// and measures how long until the table answers from the survivor and until the first row after it is stored.
+    /// Stops the silo hosting the table once every producer is ingesting — kill -9, or SIGTERM and a clean
+    /// exit — and measures, from the signal, how long until the table answers from the survivor, until the
+    /// survivor has stored rows, and until the file holds a row committed after the host was gone.
     /// </summary>
     private static async Task StopHostAsync(IngestRun run, bool graceful)
     {
         var before = await ClusterChecks.WaitUntilIngestingAsync(run.Data, run.Table, run.Ranges, FaultAt, run.Producing);
         var host = await run.Cluster.HostOfAsync(run.Grain);
+        var fault = graceful ? "SIGTERM" : "kill -9";
+        var probe = FailoverProbe.Start(run.ProbeGrain, host);
         var clock = Stopwatch.StartNew();
         if (graceful)
         {
@@ -112,15 +115,17 @@ public sealed class ExactlyOnceTests(ITestOutputHelper output)
         }
         var gone = clock.Elapsed;
         var atFault = ClusterChecks.StoredRows(run.Data, run.Table);
-        var probe = FailoverProbe.Start(run.ProbeGrain, host, run.Data, run.Table, atFault);
-        run.Cluster.Log($"{(graceful ? "SIGTERM" : "kill -9")} of {host}: gone after {gone.TotalSeconds:0.00} s with {atFault:N0} of {Total:N0} rows stored (just before: {string.Join(", ", before.OrderBy(p => p.Key).Select(p => $"{p.Key} {p.Value:N0}"))})");
+        probe.WatchFile(run.Data, run.Table, atFault);
+        run.Cluster.Log($"{fault} of {host}: gone after {gone.TotalSeconds:0.00} s with {atFault:N0} of {Total:N0} rows stored (just before the signal: {string.Join(", ", before.OrderBy(p => p.Key).Select(p => $"{p.Key} {p.Value:N0}"))})");
         Assert.True(atFault < Total, "the ingest finished before the host stopped; the test proves nothing");
 
         await ClusterChecks.AssertAllSucceedAsync(run.Producers, "done ", IngestBound);
-        var (answered, written) = (await probe.Answered, await probe.Written);
-        run.Cluster.Log($"failover after {(graceful ? "SIGTERM" : "kill -9")}: the table answered from the survivor {Seconds(answered)} and stored its first row {Seconds(written)} after the host was gone; ingest done {clock.Elapsed.TotalSeconds:0.00} s after the fault");
+        var (answered, wrote, grew) = (await probe.Answered, await probe.SurvivorWrote, await probe.FileGrew);
+        run.Cluster.Log($"failover after {fault}, from the signal: the table answered from the survivor after {Seconds(answered)}, the survivor had stored rows after {Seconds(wrote)}, " +
+            $"the first row after the host was gone was committed after {Seconds(grew)}; every producer done after {clock.Elapsed.TotalSeconds:0.00} s");
         Assert.NotNull(answered);
-        Assert.NotNull(written);
+        Assert.NotNull(wrote);
+        Assert.NotNull(grew);
         Assert.False(run.Silos.Single(s => s != host).Process.HasExited);
         Assert.NotSame(host, await run.Cluster.HostOfAsync(run.Grain));
 

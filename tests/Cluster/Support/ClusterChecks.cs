@@ -125,62 +125,75 @@ public static class ClusterChecks
 }
 
 /// <summary>
-/// Measures a failover as clients see it: from <see cref="Start"/> (just after the fault), how long
-/// until the table answers a call from another silo than <c>dead</c> (a call is sent every 100 ms
-/// without waiting for earlier ones, so a call stuck on the dead silo does not delay the measure), and
-/// how long until its file holds more committed rows than when the fault landed (the first write after it).
+/// Measures a failover as clients see it, from <see cref="Start"/> (called just before the fault is
+/// signalled): a call to the table is sent every 100 ms without waiting for earlier ones (a call stuck
+/// on the dying silo delays no measure) until one is answered by another silo than the dying one
+/// (<see cref="Answered"/>) and one reports that the new activation has stored rows
+/// (<see cref="SurvivorWrote"/>); and, from <see cref="WatchFile"/> (once the dying silo is gone), how
+/// long until the table's file holds more committed rows than then (<see cref="FileGrew"/>).
 /// </summary>
 public sealed class FailoverProbe
 {
     private readonly Stopwatch _clock = Stopwatch.StartNew();
-    private readonly Task<TimeSpan?> _answered;
-    private readonly Task<TimeSpan?> _written;
+    private readonly TaskCompletionSource<TimeSpan?> _answered = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource<TimeSpan?> _wrote = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TimeSpan _bound;
+    private Task<TimeSpan?> _fileGrew = Task.FromResult<TimeSpan?>(null);
 
-    private FailoverProbe(ITableGrain table, SiloProcess dead, string dataDirectory, string tableName, long rowsAtFault, TimeSpan bound)
+    private FailoverProbe(TimeSpan bound) => _bound = bound;
+
+    /// <summary>Starts calling <paramref name="table"/>; <paramref name="dying"/> is the silo about to die or leave.</summary>
+    public static FailoverProbe Start(ITableGrain table, SiloProcess dying, TimeSpan? bound = null)
     {
-        _answered = AnsweredAsync(table, dead, bound);
-        _written = WrittenAsync(dataDirectory, tableName, rowsAtFault, bound);
+        var probe = new FailoverProbe(bound ?? TimeSpan.FromSeconds(90));
+        _ = probe.CallAsync(table, dying);
+        return probe;
     }
 
-    /// <summary>Starts measuring; <paramref name="rowsAtFault"/> is what the file held once the dead silo was gone.</summary>
-    public static FailoverProbe Start(ITableGrain table, SiloProcess dead, string dataDirectory, string tableName, long rowsAtFault, TimeSpan? bound = null)
-        => new(table, dead, dataDirectory, tableName, rowsAtFault, bound ?? TimeSpan.FromSeconds(90));
+    /// <summary>Time until a survivor first answered (null: not within the bound).</summary>
+    public Task<TimeSpan?> Answered => _answered.Task;
 
-    /// <summary>Time until the table first answered from a survivor (null: not within the bound).</summary>
-    public Task<TimeSpan?> Answered => _answered;
+    /// <summary>Time until a survivor's activation first reported rows it stored (null: not within the bound).</summary>
+    public Task<TimeSpan?> SurvivorWrote => _wrote.Task;
 
-    /// <summary>Time until the first row committed after the fault (null: not within the bound).</summary>
-    public Task<TimeSpan?> Written => _written;
+    /// <summary>Time until the file first held more than the rows given to <see cref="WatchFile"/> (null: not within the bound).</summary>
+    public Task<TimeSpan?> FileGrew => _fileGrew;
 
-    private async Task<TimeSpan?> AnsweredAsync(ITableGrain table, SiloProcess dead, TimeSpan bound)
+    /// <summary>Starts watching the table's file for the first commit after <paramref name="rowsNow"/>.</summary>
+    public void WatchFile(string dataDirectory, string table, long rowsNow) => _fileGrew = WatchFileAsync(dataDirectory, table, rowsNow);
+
+    private async Task CallAsync(ITableGrain table, SiloProcess dying)
     {
-        var answered = new TaskCompletionSource<TimeSpan>(TaskCreationOptions.RunContinuationsAsynchronously);
         var calls = new List<Task>();
-        while (!answered.Task.IsCompleted && _clock.Elapsed < bound)
+        while (!_wrote.Task.IsCompleted && _clock.Elapsed < _bound)
         {
             calls.Add(Task.Run(async () =>
             {
                 try
                 {
                     var stats = await table.GetStatsAsync();
-                    if (!dead.Is(stats.Silo)) answered.TrySetResult(_clock.Elapsed);
+                    if (dying.Is(stats.Silo)) return;
+                    var at = _clock.Elapsed;
+                    _answered.TrySetResult(at);
+                    if (stats.RowsInserted > 0) _wrote.TrySetResult(at);
                 }
                 catch (Exception)
                 {
-                    // stuck on the dead silo, or placed before the eviction: a later call answers
+                    // stuck on the dying silo, or sent before its death was known: a later call answers
                 }
             }));
-            await Task.WhenAny(answered.Task, Task.Delay(100));
+            await Task.WhenAny(_wrote.Task, Task.Delay(100));
         }
+        _answered.TrySetResult(null);
+        _wrote.TrySetResult(null);
         _ = Task.WhenAll(calls).ContinueWith(t => _ = t.Exception, TaskScheduler.Default);
-        return answered.Task.IsCompletedSuccessfully ? answered.Task.Result : null;
     }
 
-    private async Task<TimeSpan?> WrittenAsync(string dataDirectory, string tableName, long rowsAtFault, TimeSpan bound)
+    private async Task<TimeSpan?> WatchFileAsync(string dataDirectory, string table, long rowsNow)
     {
-        while (_clock.Elapsed < bound)
+        while (_clock.Elapsed < _bound)
         {
-            if (ClusterChecks.StoredRows(dataDirectory, tableName) > rowsAtFault) return _clock.Elapsed;
+            if (ClusterChecks.StoredRows(dataDirectory, table) > rowsNow) return _clock.Elapsed;
             await Task.Delay(10);
         }
         return null;
