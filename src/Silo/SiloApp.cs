@@ -19,6 +19,7 @@ public static class SiloApp
         // 1. Settings: the command line (--cluster, --group, --data, …), then DOCTABLE__* in the environment.
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args });
         builder.Configuration.AddCommandLine(args, SiloSettings.Switches.ToDictionary());
+        QuietDefaults(builder);
         var settings = SiloSettings.From(builder.Configuration);
 
         // 2. Orleans: the cluster's Redis membership (or alone on this machine), the DocTable grains, the dashboard.
@@ -31,5 +32,18 @@ public static class SiloApp
 
         // 4. Run until SIGTERM or Ctrl+C.
         await ((IHost)app).RunAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Warnings and errors from Orleans and ASP.NET by default (their information level prints every
+    /// option and request); the host's own start and stop lines stay. Logging__LogLevel__… settings override.
+    /// </summary>
+    private static void QuietDefaults(WebApplicationBuilder builder)
+    {
+        foreach (var category in new[] { "Orleans", "Microsoft.AspNetCore", "Polly" })
+            if (builder.Configuration[$"Logging:LogLevel:{category}"] is null)
+                builder.Logging.AddFilter(category, Microsoft.Extensions.Logging.LogLevel.Warning);
+        if (builder.Configuration["Logging:LogLevel:Orleans.Runtime.Watchdog"] is null)
+            builder.Logging.AddFilter("Orleans.Runtime.Watchdog", Microsoft.Extensions.Logging.LogLevel.Error);
     }
 }

@@ -61,9 +61,10 @@ internal static class FleetCommand
         var count = new Option<long>("--count") { Required = true, Description = "Rows to insert" };
         var chunk = new Option<int>("--chunk") { Description = "Rows per batch", DefaultValueFactory = _ => 1000, CustomParser = WholeNumber.AtLeast(1) };
         var inFlight = new Option<int>("--in-flight") { Description = "Batches sent before the first is confirmed", DefaultValueFactory = _ => 4, CustomParser = WholeNumber.AtLeast(1) };
+        var callTimeout = new Option<int>("--call-timeout") { Description = "Seconds a batch waits for its commit before it is sent again (a client is not told when a silo dies under its call)", DefaultValueFactory = _ => 4, CustomParser = WholeNumber.AtLeast(1) };
         var command = new Command("produce-worker", "One producer process of `doctable produce --cluster --processes`; a rerun with the same --producer-id resumes without duplicates")
         {
-            cluster, table, producer, process, from, count, chunk, inFlight,
+            cluster, table, producer, process, from, count, chunk, inFlight, callTimeout,
         };
         command.Hidden = true;
         command.SetAction(async (parse, ct) =>
@@ -71,7 +72,9 @@ internal static class FleetCommand
             var terminal = Terminal.For(parse);
             try
             {
-                await using var client = await DocTableClient.ConnectAsync(parse.GetValue(cluster)!, cancellationToken: ct);
+                // A short call timeout: a batch in flight to a silo that died is sent again after seconds,
+                // not after the default 10 s; a batch that was stored after all is skipped as a duplicate.
+                await using var client = await DocTableClient.ConnectAsync(parse.GetValue(cluster)!, TimeSpan.FromSeconds(parse.GetValue(callTimeout)), ct);
                 var job = new InsertNumbersJob(parse.GetValue(table)!, parse.GetValue(process)!, parse.GetValue(from), parse.GetValue(count), parse.GetValue(chunk), parse.GetValue(inFlight));
                 var context = new ProducerContext(parse.GetValue(producer)!, 0, client.GrainFactory);
                 var written = await RetryPolicy.Default.RunAsync(() => new Grains.InsertNumbers().RunAsync(job, context, ct), ct);
