@@ -254,7 +254,7 @@ internal sealed class TableWriter
     private sealed class Job<T>(Func<TableStore, T> work, bool isWrite, int rows, CancellationToken cancellationToken, bool closes = false)
         : Job(isWrite, rows, cancellationToken, closes)
     {
-        private readonly TaskCompletionSource<T> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly TaskCompletionSource<T> _done = new(TaskCreationOptions.None);
         private T? _result;
 
         public Task<T> Task => _done.Task;
