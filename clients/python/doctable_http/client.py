@@ -424,7 +424,7 @@ class QueueInserter:
         while self._rows:
             chunk = self._rows[: self.chunk_size]
             if self.verbose:
-                print(f"Inserting {len(chunk)} records.", flush=True)
+                print(f"Inserting {len(chunk)} records.\n", end="", flush=True)
             self.table.insert_many(chunk)
             del self._rows[: len(chunk)]
             self._oldest = time.monotonic()

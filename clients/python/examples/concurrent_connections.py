@@ -29,7 +29,7 @@ DELAY = 0.01
 
 def thread_func(numbers, db):
     process_id = "".join(random.choices(string.ascii_uppercase, k=2))
-    print(f"starting process {process_id}", flush=True)
+    print(f"starting process {process_id}\n", end="", flush=True)   # one write: processes share the output
     for num in numbers:
         db.insert({"process": process_id, "number": num})
         time.sleep(DELAY)
@@ -37,7 +37,7 @@ def thread_func(numbers, db):
 
 def thread_func_inserter(numbers, db):
     process_id = "".join(random.choices(string.ascii_uppercase, k=2))
-    print(f"starting process {process_id}", flush=True)
+    print(f"starting process {process_id}\n", end="", flush=True)   # one write: processes share the output
     with db.get_queueinserter(chunk_size=2) as inserter:   # flushed on leaving the block (and on garbage collection)
         for num in numbers:
             inserter.insert({"process": process_id, "number": num})

@@ -283,7 +283,7 @@ internal static class HttpRows
             if (sql[0] is 'x' or 'X') return Convert.FromHexString(sql.AsSpan(2, sql.Length - 3));
             return long.TryParse(sql, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var l)
                 ? l
-                : double.Parse(sql, NumberStyles.Float, CultureInfo.InvariantCulture);
+                : (object)double.Parse(sql, NumberStyles.Float, CultureInfo.InvariantCulture);
         }
     }
 }

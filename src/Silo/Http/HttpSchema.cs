@@ -127,7 +127,7 @@ internal static class HttpSchema
                 JsonValueKind.True => 1L,
                 JsonValueKind.False => 0L,
                 JsonValueKind.String => value.GetString(),
-                JsonValueKind.Number => value.TryGetInt64(out var l) ? l : value.GetDouble(),
+                JsonValueKind.Number => value.TryGetInt64(out var l) ? l : (object)value.GetDouble(),
                 _ => throw new SchemaException($"{where}: a default is a number, text, true, false or null."),
             });
         }
