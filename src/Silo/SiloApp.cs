@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Configuration.Memory;
 using Microsoft.Extensions.Hosting;
 
 namespace DocTable.Orleans;
@@ -18,6 +19,8 @@ public static class SiloApp
     {
         // 1. Settings: the command line (--cluster, --group, --data, …), then DOCTABLE__* in the environment.
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args });
+        // ASP.NET Core logs every HTTP request at Information: warnings only, unless Logging__LogLevel__… says otherwise.
+        builder.Configuration.Sources.Insert(0, new MemoryConfigurationSource { InitialData = new Dictionary<string, string?> { ["Logging:LogLevel:Microsoft.AspNetCore"] = "Warning" } });
         builder.Configuration.AddCommandLine(args, SiloSettings.Switches.ToDictionary());
         var settings = SiloSettings.From(builder.Configuration);
 

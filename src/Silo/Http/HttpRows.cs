@@ -106,7 +106,7 @@ internal static class HttpRows
             {
                 var slot = batch.Slot(ref reader, line);
                 reader.Read();
-                batch.Set(slot, Value(ref reader, text, batch.Column(slot), line), line);
+                batch.Set(slot, Value(ref reader, text, batch, slot, line), line);
             }
             while (reader.Read()) { } // anything after the object is a JsonException
         }
@@ -116,9 +116,10 @@ internal static class HttpRows
         }
     }
 
-    /// <summary>The storage value for <paramref name="column"/> of the JSON value at the reader.</summary>
-    private static object? Value(ref Utf8JsonReader reader, ReadOnlySpan<byte> source, ColumnDef column, long line)
+    /// <summary>The storage value, for the column in <paramref name="slot"/> of <paramref name="batch"/>, of the JSON value at the reader.</summary>
+    private static object? Value(ref Utf8JsonReader reader, ReadOnlySpan<byte> source, Builder batch, int slot, long line)
     {
+        var column = batch.Column(slot);
         var token = reader.TokenType;
         if (token == JsonTokenType.Null) return null;
         if (column.Type == ColumnType.Json)
@@ -143,7 +144,7 @@ internal static class HttpRows
                 "NaN" => double.NaN,
                 _ => null,
             },
-            (ColumnType.Text or ColumnType.TextFile, JsonTokenType.String) => reader.GetString(),
+            (ColumnType.Text or ColumnType.TextFile, JsonTokenType.String) => batch.Text(ref reader, slot),
             (ColumnType.DateTime, JsonTokenType.String) => ValueText.DateTime(reader.GetString()!),
             (ColumnType.Blob or ColumnType.BlobFile, JsonTokenType.String) => ValueText.Base64(reader.GetString()!),
             _ => null,
@@ -182,10 +183,21 @@ internal static class HttpRows
         private readonly List<ColumnDef> _columns = [];
         private readonly List<(byte[] Utf8, int Slot)> _names = [];   // names as written in the body, for matching without a string per row
         private readonly List<long> _lines = [];
+        private readonly List<string?> _lastText = [];
 
         public List<object?[]> Rows { get; } = [];
 
         public ColumnDef Column(int slot) => _columns[slot];
+
+        /// <summary>The text at the reader; a short text equal to the column's previous one is that same string (a producer's name on every row is allocated once).</summary>
+        public string Text(ref Utf8JsonReader reader, int slot)
+        {
+            if (slot < _lastText.Count && _lastText[slot] is { } last && reader.ValueTextEquals(last)) return last;
+            var text = reader.GetString()!;
+            while (_lastText.Count <= slot) _lastText.Add(null);
+            _lastText[slot] = text.Length <= 64 ? text : null;
+            return text;
+        }
 
         public object?[] NewRow(long line)
         {
