@@ -255,6 +255,12 @@ internal static class HttpRows
         public RowBatch Finish(string format)
         {
             if (Rows.Count == 0) throw new MalformedMessageException($"The body holds no rows; send {format}.");
+            if (_columns.Count == 0)
+            {
+                // Every row is {}: each takes every default, which the first settable column carries.
+                _columns.Add(schema.Columns.FirstOrDefault(c => c.IsWritable)
+                    ?? throw new MalformedMessageException($"The rows set no column, and table '{table}' has none a row can set; nothing was written."));
+            }
             var width = _columns.Count;
             var defaults = new object?[width];
             var known = new bool[width];
