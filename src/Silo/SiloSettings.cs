@@ -65,7 +65,7 @@ public sealed class SiloSettings
     /// </summary>
     public string? HttpToken { get; set; }
 
-    /// <summary>The largest HTTP request body taken, in bytes (default 64 MiB); larger ones are answered 413.</summary>
+    /// <summary>The largest HTTP request body taken, in bytes (default 64 MiB, at most 1 GiB); larger ones are answered 413.</summary>
     public long HttpMaxBody { get; set; } = 64L << 20;
 
     /// <summary>Commit durability: Full (default) or Normal.</summary>
@@ -96,8 +96,8 @@ public sealed class SiloSettings
             throw new ArgumentException(
                 $"--http {settings.Http} is not a loopback address, so anyone who reaches this machine could read and write every table: " +
                 "give a bearer token with --http-token TOKEN (or DOCTABLE__HTTPTOKEN), or bind 127.0.0.1.");
-        if (settings.HttpMaxBody < 1024)
-            throw new ArgumentException($"--http-max-body must be at least 1024 bytes (got {settings.HttpMaxBody}).");
+        if (settings.HttpMaxBody is < 1024 or > 1L << 30)
+            throw new ArgumentException($"--http-max-body must be between 1024 bytes and 1 GiB (1073741824) (got {settings.HttpMaxBody}): a batch is held whole while it is converted.");
         if (settings.Dashboard is not null) HostPort(settings.Dashboard, "--dashboard");
         return settings;
     }

@@ -34,6 +34,9 @@ public sealed class HttpAccessTests
             Assert.Contains(open, error.Message);
             Assert.Equal("s3cret", Settings("--http", open, "--http-token", "s3cret").HttpToken);
         }
+        Assert.Equal(64L << 20, Settings().HttpMaxBody);
+        Assert.Contains("--http-max-body", Assert.Throws<ArgumentException>(() => Settings("--http-max-body", "10")).Message);
+        Assert.Contains("--http-max-body", Assert.Throws<ArgumentException>(() => Settings("--http-max-body", "4294967296")).Message);
     }
 
     [Fact]
