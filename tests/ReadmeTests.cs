@@ -56,11 +56,17 @@ public sealed partial class ReadmeTests : IDisposable
         Assert.Throws<InvalidOperationException>(() => FirstCSharpBlock("## Using it from C#\n## Next\n```csharp\nx();\n```\n", "Using it from C#"));
     }
 
-    [Fact]
-    public async Task TheCSharpExample_CompilesAsATopLevelProgram_WithTheRepositorysSettings()
+    /// <remarks>
+    /// The embedded example also runs (in a temp folder, its data directory "data" inside it). The
+    /// hosted-silo example only compiles here: it binds fixed ports, and HostedSiloTests runs the same calls.
+    /// </remarks>
+    [Theory]
+    [InlineData("Using it from C#", true)]
+    [InlineData("Hosting the store in your own silo", false)]
+    public async Task TheCSharpExamples_CompileAsTopLevelPrograms_WithTheRepositorysSettings(string section, bool run)
     {
         var root = RepositoryRoot();
-        var code = FirstCSharpBlock(await File.ReadAllTextAsync(Path.Combine(root, "README.md")), "Using it from C#");
+        var code = FirstCSharpBlock(await File.ReadAllTextAsync(Path.Combine(root, "README.md")), section);
         var project = _temp.CreateSubdirectory("example").FullName;
         // The repository's Directory.Build.props (nullable on, warnings as errors, implicit usings),
         // imported the way the repository's own projects get it; the empty files stop MSBuild looking
@@ -82,7 +88,15 @@ public sealed partial class ReadmeTests : IDisposable
 
         // Only this project: src/Client was built with the tests, in the same configuration.
         var build = await DotnetAsync(project, "build", "ReadmeExample.csproj", "-c", Configuration, "--no-dependencies", "--nologo", "-v", "quiet");
-        Assert.True(build.ExitCode == 0, $"The README's C# example does not compile (dotnet build exit {build.ExitCode}):\n{build.Output}\n--- Program.cs\n{code}");
+        Assert.True(build.ExitCode == 0, $"The README's C# example \"{section}\" does not compile (dotnet build exit {build.ExitCode}):\n{build.Output}\n--- Program.cs\n{code}");
+        if (!run) return;
+
+        var dll = Path.Combine(project, "bin", Configuration, "net10.0", "ReadmeExample.dll");
+        var info = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet") { WorkingDirectory = project };
+        info.ArgumentList.Add(dll);
+        var ran = await RunAsync(info);
+        Assert.True(ran.ExitCode == 0, $"The README's C# example \"{section}\" compiles but fails when run (exit {ran.ExitCode}):\n{ran.Output}");
+        Assert.Contains("101 rows, the first with id 1; row 101 is the last", ran.Output);
     }
 
     [Fact]

@@ -1,4 +1,3 @@
-using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -43,7 +42,7 @@ public sealed class EmbeddedSilo : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(options);
         for (var attempt = 1; ; attempt++)
         {
-            var host = Build(options, FreePort());
+            var host = Build(options, FreePorts.Next());
             try
             {
                 await host.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -98,12 +97,6 @@ public sealed class EmbeddedSilo : IAsyncDisposable
         return builder.Build();
     }
 
-    private static int FreePort()
-    {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
-    }
 
     private static bool IsPortTaken(Exception e)
     {

@@ -1,6 +1,5 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.Configuration.Memory;
 using Microsoft.Extensions.Hosting;
 
 namespace DocTable.Orleans;
@@ -19,9 +18,8 @@ public static class SiloApp
     {
         // 1. Settings: the command line (--cluster, --group, --data, …), then DOCTABLE__* in the environment.
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args });
-        // ASP.NET Core logs every HTTP request at Information: warnings only, unless Logging__LogLevel__… says otherwise.
-        builder.Configuration.Sources.Insert(0, new MemoryConfigurationSource { InitialData = new Dictionary<string, string?> { ["Logging:LogLevel:Microsoft.AspNetCore"] = "Warning" } });
         builder.Configuration.AddCommandLine(args, SiloSettings.Switches.ToDictionary());
+        QuietDefaults(builder);
         var settings = SiloSettings.From(builder.Configuration);
 
         // 2. Orleans: the cluster's Redis membership (or alone on this machine), the DocTable grains, the dashboard.
@@ -36,5 +34,18 @@ public static class SiloApp
 
         // 4. Run until SIGTERM or Ctrl+C.
         await ((IHost)app).RunAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Warnings and errors from Orleans and ASP.NET by default (their information level prints every
+    /// option and request); the host's own start and stop lines stay. Logging__LogLevel__… settings override.
+    /// </summary>
+    private static void QuietDefaults(WebApplicationBuilder builder)
+    {
+        foreach (var category in new[] { "Orleans", "Microsoft.AspNetCore", "Polly" })
+            if (builder.Configuration[$"Logging:LogLevel:{category}"] is null)
+                builder.Logging.AddFilter(category, Microsoft.Extensions.Logging.LogLevel.Warning);
+        if (builder.Configuration["Logging:LogLevel:Orleans.Runtime.Watchdog"] is null)
+            builder.Logging.AddFilter("Orleans.Runtime.Watchdog", Microsoft.Extensions.Logging.LogLevel.Error);
     }
 }

@@ -27,6 +27,8 @@ internal sealed class TableGroupPlacementDirector(
     public async Task<SiloAddress> OnAddActivation(PlacementStrategy strategy, PlacementTarget target, IPlacementContext context)
     {
         var table = target.GrainIdentity.Key.ToString()!;
+        // An illegal name opens no file (the grain answers every call with InvalidIdentifierException): claim nothing for it.
+        if (!Identifier.IsValid(table)) return context.LocalSilo;
         var deadline = DateTime.UtcNow + WaitForGroup;
         while (true)
         {

@@ -111,8 +111,10 @@ public sealed class QueueInserterTests
         var inserter = client.Table<SimpleRow>(Table).GetQueueInserter(chunkSize: 100);
         for (var i = 0; i < 3; i++) await inserter.InsertAsync(Row(i));
 
+        // Collection deactivates the idle inserter in the background: its flush lands shortly after the call returns.
         await client.GrainFactory.GetGrain<IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero);
 
+        await Wait.UntilAsync(async () => await client.Table<SimpleRow>(Table).CountAsync() == 3, "the collected inserter flushed its 3 rows");
         Assert.Equal(new[] { 0, 1, 2 }, await NumbersAsync(client));
     }
 

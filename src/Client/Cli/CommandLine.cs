@@ -121,14 +121,21 @@ public static class CommandLine
         var orderBy = new Option<string?>("--order-by") { Description = "Columns to sort by, each optionally followed by asc or desc, e.g. \"process, number desc\"" };
         var limit = new Option<int?>("--limit", "-n") { Description = "Maximum rows", CustomParser = WholeNumber.OptionalAtLeast(0) };
         var offset = new Option<int>("--offset") { Description = "Rows to skip", CustomParser = WholeNumber.AtLeast(0) };
-        var command = new Command("select", "Print the rows of a table that match a filter") { Data, Cluster, Table, Where, columns, orderBy, limit, offset };
+        var page = new Option<int>("--page") { Description = "Rows per printed table; the rows are read page by page, so memory stays bounded whatever the result's size", DefaultValueFactory = _ => 1000, CustomParser = WholeNumber.AtLeast(1) };
+        var command = new Command("select", "Print the rows of a table that match a filter, in tables of --page rows") { Data, Cluster, Table, Where, columns, orderBy, limit, offset, page };
         command.SetAction((parse, ct) => WithTableAsync(parse, async (grain, terminal) =>
         {
             var order = OrderByParser.Parse(parse.GetValue(orderBy));
             var query = new SelectQuery(
                 parse.GetValue(columns)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
                 WhereParser.Parse(parse.GetValue(Where)), order, parse.GetValue(limit), parse.GetValue(offset));
-            RowPrinter.Print(terminal.Console, await grain.SelectAsync(query, ct));
+            var printed = false;
+            await foreach (var rows in grain.SelectPagesAsync(query, parse.GetValue(page), ct))
+            {
+                RowPrinter.Print(terminal.Console, rows);
+                printed = true;
+            }
+            if (!printed) RowPrinter.Print(terminal.Console, await grain.SelectAsync(query with { Limit = 0 }, ct));
         }));
         return command;
     }

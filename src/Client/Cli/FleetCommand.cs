@@ -33,9 +33,9 @@ internal static class FleetCommand
             var work = processes
                 ? RunProcessesAsync(cluster, run, settings.Producers, JobOf, cancellationToken)
                 : client.Distribute(settings.Producers).RunJobAsync(JobOf, run, cancellationToken: cancellationToken).ContinueWith(t => { _ = t.Result; return 0; }, TaskScheduler.Default);
-            await ShowProgressAsync(terminal, work, async () => await db.CountAsync(cancellationToken: cancellationToken) - before, rows, cancellationToken);
+            var counted = await ShowProgressAsync(terminal, work, () => db.CountAsync(cancellationToken: cancellationToken), before, rows, cancellationToken);
             var failed = await work;
-            var grown = await db.CountAsync(cancellationToken: cancellationToken) - before;
+            var grown = counted!.Value - before;
             var seconds = clock.Elapsed.TotalSeconds;
             terminal.Console.MarkupLine($"{rows:N0} rows from {settings.Producers} producer {(processes ? "processes" : "grains")} (chunk {settings.Chunk}) stored and counted in {seconds:0.00} s: [bold]{rows / Math.Max(seconds, 1e-9):N0} rows/s[/]");
             var ok = failed == 0 && grown == rows;
@@ -61,9 +61,10 @@ internal static class FleetCommand
         var count = new Option<long>("--count") { Required = true, Description = "Rows to insert" };
         var chunk = new Option<int>("--chunk") { Description = "Rows per batch", DefaultValueFactory = _ => 1000, CustomParser = WholeNumber.AtLeast(1) };
         var inFlight = new Option<int>("--in-flight") { Description = "Batches sent before the first is confirmed", DefaultValueFactory = _ => 4, CustomParser = WholeNumber.AtLeast(1) };
+        var callTimeout = new Option<int>("--call-timeout") { Description = "Seconds a batch waits for its commit before it is sent again (a client is not told when a silo dies under its call)", DefaultValueFactory = _ => 4, CustomParser = WholeNumber.AtLeast(1) };
         var command = new Command("produce-worker", "One producer process of `doctable produce --cluster --processes`; a rerun with the same --producer-id resumes without duplicates")
         {
-            cluster, table, producer, process, from, count, chunk, inFlight,
+            cluster, table, producer, process, from, count, chunk, inFlight, callTimeout,
         };
         command.Hidden = true;
         command.SetAction(async (parse, ct) =>
@@ -71,7 +72,9 @@ internal static class FleetCommand
             var terminal = Terminal.For(parse);
             try
             {
-                await using var client = await DocTableClient.ConnectAsync(parse.GetValue(cluster)!, cancellationToken: ct);
+                // A short call timeout: a batch in flight to a silo that died is sent again after seconds,
+                // not after the default 10 s; a batch that was stored after all is skipped as a duplicate.
+                await using var client = await DocTableClient.ConnectAsync(parse.GetValue(cluster)!, TimeSpan.FromSeconds(parse.GetValue(callTimeout)), ct);
                 var job = new InsertNumbersJob(parse.GetValue(table)!, parse.GetValue(process)!, parse.GetValue(from), parse.GetValue(count), parse.GetValue(chunk), parse.GetValue(inFlight));
                 var context = new ProducerContext(parse.GetValue(producer)!, 0, client.GrainFactory);
                 var written = await RetryPolicy.Default.RunAsync(() => new Grains.InsertNumbers().RunAsync(job, context, ct), ct);
@@ -122,18 +125,26 @@ internal static class FleetCommand
         return info;
     }
 
-    /// <summary>A progress bar of the rows stored (the table's count, polled) until <paramref name="work"/> ends.</summary>
-    private static async Task ShowProgressAsync(Terminal terminal, Task work, Func<Task<long>> stored, long rows, CancellationToken cancellationToken)
-    {
-        await terminal.ErrorConsole.Progress().AutoClear(false).StartAsync(async context =>
+    /// <summary>
+    /// A progress bar of the rows stored (the table's count, polled) until <paramref name="work"/> ends;
+    /// then, if it succeeded, the table's count. A poll that fails or hangs — the silo hosting the table
+    /// died or left under it, and the producers are recovering — skips an update instead of ending the
+    /// command; the final count is retried as the producers' calls are (<see cref="RetryPolicy"/>).
+    /// </summary>
+    private static async Task<long?> ShowProgressAsync(Terminal terminal, Task work, Func<Task<long>> count, long before, long rows, CancellationToken cancellationToken)
+        => await terminal.ErrorConsole.Progress().AutoClear(false).StartAsync(async context =>
         {
             var bar = context.AddTask("rows stored", maxValue: Math.Max(1, rows));
             while (!work.IsCompleted)
             {
-                await Task.WhenAny(work, Task.Delay(250, cancellationToken));
-                bar.Value = Math.Min(rows, await stored());
+                var poll = count();
+                await Task.WhenAny(work, Task.WhenAll(poll, Task.Delay(250, cancellationToken)));
+                if (poll.IsCompletedSuccessfully) bar.Value = Math.Min(rows, poll.Result - before);
+                else _ = poll.ContinueWith(static t => _ = t.Exception, TaskScheduler.Default);
             }
-            bar.Value = Math.Min(rows, await stored());
+            if (!work.IsCompletedSuccessfully) return (long?)null;
+            var final = await RetryPolicy.Default.RunAsync(count, cancellationToken);
+            bar.Value = Math.Min(rows, final - before);
+            return final;
         });
-    }
 }

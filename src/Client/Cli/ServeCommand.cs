@@ -1,7 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 
 namespace DocTable.Orleans.Client.Cli;
 
@@ -55,10 +53,5 @@ internal static class ServeCommand
         return command;
     }
 
-    private static string FreePort()
-    {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port.ToString(CultureInfo.InvariantCulture);
-    }
+    private static string FreePort() => FreePorts.Next().ToString(CultureInfo.InvariantCulture);
 }

@@ -45,7 +45,7 @@ public sealed class PrivateRedis : IAsyncDisposable
     public static async Task<PrivateRedis> StartAsync(bool appendOnly = false, CancellationToken cancellationToken = default)
     {
         if (!IsInstalled) throw new InvalidOperationException($"{ServerPath} is missing: apt-get install -y redis-server.");
-        var redis = new PrivateRedis(System.IO.Directory.CreateTempSubdirectory("doctable-redis-").FullName, FreePort(), appendOnly);
+        var redis = new PrivateRedis(System.IO.Directory.CreateTempSubdirectory("doctable-redis-").FullName, FreePorts.Next(), appendOnly);
         try
         {
             await redis.StartAgainAsync(cancellationToken);
@@ -113,12 +113,6 @@ public sealed class PrivateRedis : IAsyncDisposable
         }
     }
 
-    private static int FreePort()
-    {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
-    }
 
     /// <inheritdoc/>
     public async ValueTask DisposeAsync()

@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 
 namespace DocTable.Orleans.Client.Tools;
 
@@ -70,7 +68,7 @@ public sealed class SiloProcess : IAsyncDisposable
         var dll = Path.Combine(AppContext.BaseDirectory, SiloDll);
         if (!File.Exists(dll)) throw new FileNotFoundException($"{SiloDll} is not next to this program; build the solution (dotnet build -c Release).", dll);
         var info = new ProcessStartInfo(DotnetHost()) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        int siloPort = FreePort(), gatewayPort = FreePort();
+        int siloPort = FreePorts.Next(), gatewayPort = FreePorts.Next();
         var c = CultureInfo.InvariantCulture;
         foreach (var a in new[] { dll, "--silo-port", siloPort.ToString(c), "--gateway-port", gatewayPort.ToString(c) })
             info.ArgumentList.Add(a);
@@ -150,12 +148,6 @@ public sealed class SiloProcess : IAsyncDisposable
             : Environment.ProcessPath is { } path && Path.GetFileNameWithoutExtension(path).Equals("dotnet", StringComparison.OrdinalIgnoreCase) ? path
             : "dotnet";
 
-    private static int FreePort()
-    {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
-    }
 
     /// <inheritdoc/>
     public async ValueTask DisposeAsync()

@@ -49,9 +49,15 @@ public enum OnConflict
 {
     /// <summary>Reject the whole batch with <see cref="ConstraintViolationException"/>.</summary>
     Fail,
-    /// <summary>Skip the conflicting rows (their id is reported as 0).</summary>
+    /// <summary>
+    /// Skip the rows that conflict on a UNIQUE key (their id is reported as 0). A row that violates a
+    /// CHECK, NOT NULL or FOREIGN KEY constraint still rejects the whole batch.
+    /// </summary>
     Ignore,
-    /// <summary>Replace the existing rows.</summary>
+    /// <summary>
+    /// Replace the existing rows a new row conflicts with on a UNIQUE key (the new row gets a new id).
+    /// A row that violates a CHECK, NOT NULL or FOREIGN KEY constraint still rejects the whole batch.
+    /// </summary>
     Replace,
 }
 

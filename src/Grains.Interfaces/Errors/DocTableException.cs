@@ -60,6 +60,13 @@ public sealed class MalformedMessageException(string message, Exception? inner =
 public sealed class InvalidQueryException(string message) : DocTableException(message);
 
 /// <summary>
+/// An aggregate's exact result does not fit its type: a SUM of integer values beyond the 64-bit range.
+/// The message names the column; nothing was changed. AVG (a double) does not overflow.
+/// </summary>
+[GenerateSerializer, Alias("doctable.AggregateOverflowException")]
+public sealed class AggregateOverflowException(string message) : DocTableException(message);
+
+/// <summary>
 /// A typed query (<c>table.Where(r =&gt; …)</c>) uses an expression that cannot be translated to a
 /// filter; the message names the expression. Nothing is ever filtered on the client instead.
 /// </summary>

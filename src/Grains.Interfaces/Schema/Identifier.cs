@@ -23,6 +23,15 @@ public static partial class Identifier
         return name!;
     }
 
+    /// <summary>
+    /// True for <c>rowid</c>, <c>oid</c> and <c>_rowid_</c> in any case: SQLite's names for a row's own
+    /// id, which a column of that name would hide (DocTable orders rows and pages streams by the rowid).
+    /// </summary>
+    public static bool IsRowIdAlias(string? name)
+        => string.Equals(name, "rowid", StringComparison.OrdinalIgnoreCase)
+           || string.Equals(name, "oid", StringComparison.OrdinalIgnoreCase)
+           || string.Equals(name, "_rowid_", StringComparison.OrdinalIgnoreCase);
+
     /// <summary>Quotes a validated identifier for SQL.</summary>
     public static string Quote(string name) => "\"" + name + "\"";
 }

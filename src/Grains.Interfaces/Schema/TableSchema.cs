@@ -15,6 +15,9 @@ public sealed class TableSchema
         foreach (var c in columns)
         {
             Identifier.Validate(c.Name, "column");
+            if (Identifier.IsRowIdAlias(c.Name))
+                throw new InvalidIdentifierException(
+                    $"Column '{c.Name}' cannot be declared: rowid, oid and _rowid_ (any case) are SQLite's names for each row's own id, which DocTable orders and pages rows by, and a column of that name would hide it. Rename the column, e.g. [Column(Name = \"{c.Name.Trim('_').ToLowerInvariant()}_value\")].");
             if (!seen.Add(c.Name)) throw new SchemaException($"Column '{c.Name}' is declared twice.");
             if (c.DefaultSql is not null && !SqlLiteral.IsValid(c.DefaultSql))
                 throw new SchemaException($"Default of column '{c.Name}' is not a plain SQL literal: {c.DefaultSql}");

@@ -27,12 +27,21 @@ internal sealed partial class FileStore(string folder)
         var name = id + (type == ColumnType.TextFile ? ".txt" : ".bin");
         var temp = Path.Combine(Folder, TempPrefix + id);
         var bytes = value as byte[] ?? Encoding.UTF8.GetBytes((string)value);
-        using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.None))
+        try
         {
-            stream.Write(bytes);
-            stream.Flush(flushToDisk: true);
+            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.None))
+            {
+                stream.Write(bytes);
+                stream.Flush(flushToDisk: true);
+            }
+            File.Move(temp, Path.Combine(Folder, name));
         }
-        File.Move(temp, Path.Combine(Folder, name));
+        catch
+        {
+            // A full disk, say: leave no partial file behind (clean would remove it, but later).
+            try { File.Delete(temp); } catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+            throw;
+        }
         return name;
     }
 
@@ -89,7 +98,7 @@ internal sealed partial class FileStore(string folder)
     private string? PathOf(string name) => NamePattern().IsMatch(name) ? Path.Combine(Folder, name) : null;
 }
 
-/// <summary>The libc calls needed to fsync a directory, which .NET has no API for.</summary>
+/// <summary>The libc calls needed to fsync a directory and to ask whether a path is writable, which .NET has no API for.</summary>
 internal static class NativeFile
 {
     [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "open", SetLastError = true)]
@@ -100,4 +109,11 @@ internal static class NativeFile
 
     [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "close")]
     internal static extern int Close(int fd);
+
+    /// <summary>access(2)'s W_OK.</summary>
+    internal const int WriteAccess = 2;
+
+    /// <summary>access(2): 0 when the calling process may access <paramref name="path"/> as <paramref name="mode"/> asks (a read-only mount fails even for root).</summary>
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "access", SetLastError = true)]
+    internal static extern int Access([System.Runtime.InteropServices.MarshalAs(System.Runtime.InteropServices.UnmanagedType.LPUTF8Str)] string path, int mode);
 }

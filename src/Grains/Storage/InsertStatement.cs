@@ -28,16 +28,18 @@ internal sealed class InsertStatement : IDisposable
         var stamps = schema.Columns.Where(c => c.Role is ColumnRole.Added or ColumnRole.Updated).ToArray();
         _timestamps = stamps.Length;
 
-        var sql = new StringBuilder(onConflict switch
-        {
-            OnConflict.Ignore => "INSERT OR IGNORE INTO ",
-            OnConflict.Replace => "INSERT OR REPLACE INTO ",
-            _ => "INSERT INTO ",
-        }).Append(Identifier.Quote(table)).Append(" (");
+        // Both modes are about uniqueness only. Ignore is an upsert clause, not INSERT OR IGNORE, which
+        // would also skip rows that violate CHECK or NOT NULL. INSERT OR REPLACE deletes the rows a new
+        // one conflicts with; for CHECK and FOREIGN KEY it aborts, and the NULL-to-default substitution
+        // it does for NOT NULL columns never happens because ValueChecks refuses NULL (and NaN, which
+        // SQLite binds as NULL) in a NOT NULL column before anything is written.
+        var sql = new StringBuilder(onConflict == OnConflict.Replace ? "INSERT OR REPLACE INTO " : "INSERT INTO ")
+            .Append(Identifier.Quote(table)).Append(" (");
         var names = columns.Concat(stamps).Select(c => Identifier.Quote(c.Name));
         sql.Append(string.Join(", ", names)).Append(") VALUES (");
         var count = columns.Length + stamps.Length;
         sql.Append(string.Join(", ", Enumerable.Range(0, count).Select(i => "?" + (i + 1)))).Append(')');
+        if (onConflict == OnConflict.Ignore) sql.Append(" ON CONFLICT DO NOTHING");
 
         var db = connection.Handle!;
         var rc = raw.sqlite3_prepare_v2(db, sql.ToString(), out _statement);

@@ -31,6 +31,11 @@ internal sealed class TableStore : IDisposable
     private readonly List<string> _filesToDelete = [];  // replaced or deleted in it: deleted once it commits
     private List<string> _removedAtOpen = [];
 
+    // Opened read-only because the data directory or the file cannot be written (a read-only mount,
+    // permissions); with no -wal file the file is read as immutable (see OpenReadOnly).
+    private bool _readOnly;
+    private (long Length, DateTime Written)? _immutableStamp;
+
     // The open transaction, if any.
     private bool _inTransaction;
     private long _transactionStarted;
@@ -65,8 +70,11 @@ internal sealed class TableStore : IDisposable
     /// </summary>
     public TableSchema Open(TableSchema? expected)
     {
-        if (_schema is null) OpenConnection(create: expected is not null);
-        if (expected is not null) CreateOrMigrate(expected.Validated());
+        // Checked before the file is touched: a bad schema must not leave an empty table file behind.
+        var validated = expected?.Validated();
+        DropIfChanged();
+        if (_schema is null) OpenConnection(create: validated is not null);
+        if (validated is not null) CreateOrMigrate(validated);
         return _schema ?? throw MissingTable();
     }
 
@@ -78,7 +86,7 @@ internal sealed class TableStore : IDisposable
     {
         ArgumentNullException.ThrowIfNull(batch);
         ArgumentNullException.ThrowIfNull(options);
-        var schema = EnsureOpen();
+        var schema = EnsureWritable();
         if (batch.Columns is null || batch.Rows is null) throw new MalformedMessageException("A batch has no columns or no rows; nothing was written.");
         var statement = GetInsert(schema, batch.Columns, options.OnConflict);
         Validate(schema, statement, batch);
@@ -112,8 +120,9 @@ internal sealed class TableStore : IDisposable
             if (options.ProducerId is { } p) _sequences!.Record(p, options.Sequence);
             if (savepoint) _cached!.Execute("RELEASE batch");
         }
-        catch (Exception e) when (e is SqliteException or IOException or UnauthorizedAccessException)
+        catch (Exception e)
         {
+            // Whatever failed (SQLite, a file, a bug), the batch's rows must not stay in the transaction.
             DeleteFiles(batchFiles);
             throw Failed(e, savepoint);
         }
@@ -181,7 +190,21 @@ internal sealed class TableStore : IDisposable
         var schema = EnsureOpen();
         using var command = _connection!.CreateCommand();
         var names = AggregateSql.Build(command, _table, schema, query);
-        return new RowSet(names, ReadRows(command, names.Length, false, out _));
+        try
+        {
+            return new RowSet(names, ReadRows(command, names.Length, false, out _));
+        }
+        catch (SqliteException e) when (e.SqliteErrorCode == 1 && e.Message.Contains("integer overflow", StringComparison.Ordinal))
+        {
+            // Only SUM over integers overflows (SQLite raises it rather than wrap around).
+            var sums = query.Aggregates.Where(a => a is { Function: AggregateFunction.Sum, Column: not null })
+                .Select(a => schema.Find(a.Column!)!)
+                .Where(c => c.Type is ColumnType.Int32 or ColumnType.Int64 or ColumnType.Boolean)
+                .Select(c => "'" + c.Name + "'").Distinct().ToArray();
+            var which = sums.Length == 1 ? "column " + sums[0] : "one of the columns " + string.Join(", ", sums);
+            throw new AggregateOverflowException(
+                $"Table '{_table}': the SUM of {which} overflows a 64-bit integer, so it has no exact value; nothing was changed. Sum fewer rows (a filter or groups), or ask for AVG.");
+        }
     }
 
     /// <summary>Reads every row of <paramref name="command"/>; with <paramref name="rowIdLast"/> the extra last column is the rowid.</summary>
@@ -215,7 +238,7 @@ internal sealed class TableStore : IDisposable
     public WriteResult Update(IReadOnlyDictionary<string, object?> values, Filter? where, bool allRows)
     {
         ArgumentNullException.ThrowIfNull(values);
-        var schema = EnsureOpen();
+        var schema = EnsureWritable();
         RequireScope(where, allRows, "update");
         if (values.Count == 0) throw new InvalidQueryException("An update needs at least one column value.");
         using var command = _connection!.CreateCommand();
@@ -269,7 +292,7 @@ internal sealed class TableStore : IDisposable
             }
             Execute("RELEASE batch");
         }
-        catch (Exception e) when (e is SqliteException or IOException or UnauthorizedAccessException)
+        catch (Exception e)
         {
             DeleteFiles(written);
             throw Failed(e, savepoint: true);
@@ -283,7 +306,7 @@ internal sealed class TableStore : IDisposable
     /// <summary>Deletes the matching rows inside the open transaction.</summary>
     public WriteResult Delete(Filter? where, bool allRows)
     {
-        var schema = EnsureOpen();
+        var schema = EnsureWritable();
         RequireScope(where, allRows, "delete");
         using var command = _connection!.CreateCommand();
         var sql = new StringBuilder("DELETE FROM ").Append(Identifier.Quote(_table));
@@ -302,7 +325,7 @@ internal sealed class TableStore : IDisposable
     /// <summary>Reconciles files and rows (see <see cref="ITableGrain.CleanAsync"/>); call with no transaction open.</summary>
     public CleanReport Clean()
     {
-        var schema = EnsureOpen();
+        var schema = EnsureWritable();
         var report = ReconcileFiles(schema);
         var removedAtOpen = _removedAtOpen;
         _removedAtOpen = [];
@@ -349,7 +372,7 @@ internal sealed class TableStore : IDisposable
         }
         finally
         {
-            Execute("ROLLBACK");
+            RollbackOpen();
         }
     }
 
@@ -413,7 +436,8 @@ internal sealed class TableStore : IDisposable
             if (_inTransaction) Commit();
             try
             {
-                Execute("PRAGMA wal_checkpoint(TRUNCATE)");
+                // A table opened read-only has nothing to checkpoint and may not write.
+                if (!_readOnly) Execute("PRAGMA wal_checkpoint(TRUNCATE)");
             }
             catch (SqliteException e)
             {
@@ -441,13 +465,64 @@ internal sealed class TableStore : IDisposable
         _connection = null;
         _schema = null;
         _inTransaction = false;
+        _readOnly = false;
+        _immutableStamp = null;
     }
 
     private TableSchema EnsureOpen()
     {
+        DropIfChanged();
         if (_schema is not null) return _schema;
         OpenConnection(create: false);
         return _schema ?? throw MissingTable();
+    }
+
+    /// <summary>Closes a file read as immutable that changed on disk after all (a writer elsewhere), so it is read afresh.</summary>
+    private void DropIfChanged()
+    {
+        if (_immutableStamp is not { } stamp || stamp == ImmutableStamp()) return;
+        _logger.LogInformation("Table {Table}: the read-only file changed on disk; reopening it", _table);
+        Dispose();
+    }
+
+    /// <summary>
+    /// <see cref="EnsureOpen"/> for a write: when the table was opened read-only, reopens it read-write
+    /// if the directory has become writable, else throws <see cref="StorageReadOnlyException"/> naming
+    /// the directory. Nothing is written and no file is created in a read-only directory.
+    /// </summary>
+    private TableSchema EnsureWritable()
+    {
+        EnsureOpen();
+        if (_readOnly)
+        {
+            if (!CanWrite(_options.TablePath(_table), exists: true)) throw StorageErrors.ReadOnlyDirectory(_table, _options);
+            _logger.LogInformation("Table {Table}: the data directory is writable again; reopening the table read-write", _table);
+            Dispose();
+            EnsureOpen();
+            if (_readOnly) throw StorageErrors.ReadOnlyDirectory(_table, _options);
+        }
+        return _schema!;
+    }
+
+    /// <summary>
+    /// True when this process may write the table: the data directory (where SQLite creates its -wal
+    /// and -shm files) and the file itself. access(2) reports a read-only mount even to root.
+    /// </summary>
+    private bool CanWrite(string path, bool exists)
+    {
+        var directory = Path.GetFullPath(_options.DataDirectory);
+        if (!Directory.Exists(directory)) return true;   // created below, or the failure is typed then
+        if (OperatingSystem.IsWindows()) return !exists || !File.GetAttributes(path).HasFlag(FileAttributes.ReadOnly);
+        return NativeFile.Access(directory, NativeFile.WriteAccess) == 0
+               && (!exists || NativeFile.Access(path, NativeFile.WriteAccess) == 0);
+    }
+
+    private (long, DateTime) ImmutableStamp()
+    {
+        var path = _options.TablePath(_table);
+        var file = new FileInfo(path);
+        // A -wal file appearing means a writer has the file open: no longer immutable.
+        return File.Exists(path + "-wal") ? (-1, default) : file.Exists ? (file.Length, file.LastWriteTimeUtc) : (-2, default);
     }
 
     private UnknownTableException MissingTable()
@@ -457,7 +532,15 @@ internal sealed class TableStore : IDisposable
     {
         if (_connection is not null) return;
         var path = _options.TablePath(_table);
-        if (!create && !File.Exists(path)) throw MissingTable();
+        var exists = File.Exists(path);
+        if (!create && !exists) throw MissingTable();
+        if (!CanWrite(path, exists))
+        {
+            // Creating a table needs a writable directory; an existing one is read as it is.
+            if (!exists) throw StorageErrors.ReadOnlyDirectory(_table, _options);
+            OpenReadOnly(path);
+            return;
+        }
         Directory.CreateDirectory(_options.DataDirectory);
         var builder = new SqliteConnectionStringBuilder
         {
@@ -490,6 +573,58 @@ internal sealed class TableStore : IDisposable
         }
     }
 
+    /// <summary>
+    /// Opens the table read-only, creating no file. SQLite reads a WAL-mode file through its -wal and
+    /// -shm files and cannot create them in a read-only directory: when no -wal file exists (the last
+    /// writer closed cleanly, so everything is in the file) the file is opened as immutable, which
+    /// needs neither; <see cref="EnsureOpen"/> reopens it if it changes after all. When a -wal file
+    /// exists, a writer is using the file or crashed: it is opened read-only through the existing files.
+    /// </summary>
+    private void OpenReadOnly(string path)
+    {
+        var immutable = !File.Exists(path + "-wal");
+        var stamp = ImmutableStamp();
+        var builder = new SqliteConnectionStringBuilder
+        {
+            DataSource = immutable ? new Uri(Path.GetFullPath(path)).AbsoluteUri + "?immutable=1" : path,
+            Mode = SqliteOpenMode.ReadOnly,
+            Pooling = false,
+            DefaultTimeout = (int)Math.Ceiling(_options.BusyTimeout.TotalSeconds),
+        };
+        var connection = new SqliteConnection(builder.ToString());
+        try
+        {
+            connection.Open();
+            _connection = connection;
+            _cached = new StatementCache(connection);
+            Execute($"PRAGMA busy_timeout = {(int)_options.BusyTimeout.TotalMilliseconds}");
+            _sequences = new ProducerSequences(connection);
+            _schema = HasSchemaTable() ? LoadSchema() : null;
+        }
+        catch (SqliteException e) when (!immutable && (e.SqliteErrorCode & 0xff) == 14)
+        {
+            connection.Dispose();
+            Dispose();
+            throw new StorageException($"Table '{_table}' cannot be read: {Path.GetFullPath(path)}-wal holds changes not yet in the file and the read-only data directory {Path.GetFullPath(_options.DataDirectory)} does not let SQLite read them. Open the table once where the directory is writable.");
+        }
+        catch
+        {
+            connection.Dispose();
+            Dispose();
+            throw;
+        }
+        _readOnly = true;
+        _immutableStamp = immutable ? stamp : null;
+        _logger.LogInformation("Table {Table}: {Path} is not writable; opened read-only{Immutable}", _table, path, immutable ? " (immutable)" : "");
+    }
+
+    private bool HasSchemaTable()
+    {
+        using var command = _connection!.CreateCommand();
+        command.CommandText = $"SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = '{SchemaTable}'";
+        return (long)command.ExecuteScalar()! > 0;
+    }
+
     private TableSchema? LoadSchema()
     {
         using var command = _connection!.CreateCommand();
@@ -509,6 +644,7 @@ internal sealed class TableStore : IDisposable
     {
         if (_schema is not null && SchemaReconciler.Reconcile(_table, _schema, expected).IsEmpty)
             return;
+        if (_readOnly) EnsureWritable();
         RequireNoTransaction();
         Execute("BEGIN IMMEDIATE");
         try
@@ -541,14 +677,15 @@ internal sealed class TableStore : IDisposable
                     string.Join(", ", plan.AddColumns.Select(c => c.Name)), string.Join(", ", plan.AddIndexes.Select(c => c.Name)));
             SetSchema(plan.Merged);
         }
-        catch (SqliteException e)
+        catch (SqliteException e) when (!StorageErrors.IsAboutTheFile(e))
         {
-            Execute("ROLLBACK");
-            throw new SchemaException($"Table '{_table}': SQLite refused the schema change, nothing was changed: {e.Message}");
+            RollbackOpen();
+            throw new SchemaException($"Table '{_table}': SQLite refused the schema change, nothing was changed: {Describe(e)}.");
         }
         catch
         {
-            Execute("ROLLBACK");
+            // A full or read-only disk, a lock held too long: typed by Typed(), as for every call.
+            RollbackOpen();
             throw;
         }
     }
@@ -645,7 +782,7 @@ internal sealed class TableStore : IDisposable
             TransactionRows += Math.Max(1, affected);
             return new WriteResult([], affected);
         }
-        catch (SqliteException e)
+        catch (Exception e)
         {
             throw Failed(e, savepoint: false);
         }
@@ -674,11 +811,11 @@ internal sealed class TableStore : IDisposable
             if (_filesWritten.Count > 0) _files.SyncFolder();
             _cached!.Execute("COMMIT");
         }
-        catch (Exception e) when (e is SqliteException or IOException or UnauthorizedAccessException)
+        catch (Exception e)
         {
             _logger.LogError(e, "Commit of table {Table} failed; the transaction was rolled back", _table);
             RollbackQuietly();
-            throw e is SqliteException sqlite ? Translate(sqlite) : e;
+            throw Typed(e);
         }
         Commits++;
         // Committed: the files of replaced and deleted values are no longer named by any row.
@@ -690,10 +827,7 @@ internal sealed class TableStore : IDisposable
     private void RollbackQuietly()
     {
         _inTransaction = false;
-        if (_connection?.Handle is { } db && SQLitePCL.raw.sqlite3_get_autocommit(db) == 0)
-        {
-            try { Execute("ROLLBACK"); } catch (SqliteException) { }
-        }
+        RollbackOpen();
         // No committed row names the files this transaction wrote.
         DeleteFiles(_filesWritten);
         _filesToDelete.Clear();
@@ -707,7 +841,7 @@ internal sealed class TableStore : IDisposable
     /// </summary>
     private Exception Failed(Exception e, bool savepoint)
     {
-        var typed = e is SqliteException sqlite ? Translate(sqlite) : e;
+        var typed = Typed(e);
         if (_inTransaction && SQLitePCL.raw.sqlite3_get_autocommit(_connection!.Handle!) != 0)
         {
             RollbackQuietly();
@@ -751,6 +885,15 @@ internal sealed class TableStore : IDisposable
         names.Clear();
     }
 
+    /// <summary>Rolls back the connection's open transaction, if SQLite has not already; never throws.</summary>
+    private void RollbackOpen()
+    {
+        if (_connection?.Handle is { } db && SQLitePCL.raw.sqlite3_get_autocommit(db) == 0)
+        {
+            try { Execute("ROLLBACK"); } catch (SqliteException e) { _logger.LogDebug(e, "Rollback of table {Table} failed", _table); }
+        }
+    }
+
     private void RollbackSavepoint()
     {
         Execute("ROLLBACK TO batch");
@@ -767,6 +910,30 @@ internal sealed class TableStore : IDisposable
     private Exception Translate(SqliteException e)
         => e.SqliteErrorCode == 19 && _schema is not null ? ConstraintErrors.Translate(_table, _schema, e) : StorageErrors.Translate(e, _table, _options);
 
-    /// <summary>The error a caller is told for <paramref name="e"/>: typed for SQLite's errors, unchanged otherwise.</summary>
-    public Exception Typed(Exception e) => e is SqliteException sqlite ? Translate(sqlite) : e;
+    /// <summary>
+    /// The error a caller is told for <paramref name="e"/>: DocTable's typed errors as they are; SQLite's
+    /// and the file system's translated (a full disk, a read-only directory, a lock held too long); an
+    /// unexpected exception (a bug) logged and reported as a <see cref="DocTableException"/> that says so,
+    /// never raw. Argument errors and cancellation pass unchanged.
+    /// </summary>
+    public Exception Typed(Exception e)
+    {
+        switch (e)
+        {
+            case DocTableException or TransactionLostException or OperationCanceledException or ArgumentException:
+                return e;
+            case SqliteException sqlite:
+                return Translate(sqlite);
+            case IOException io:
+                return StorageErrors.Translate(io, _table, _options);
+            case UnauthorizedAccessException denied:
+                return StorageErrors.Translate(denied, _table, _options);
+            default:
+                _logger.LogError(e, "Table {Table}: unexpected error", _table);
+                return new DocTableException($"Table '{_table}': the call failed on an unexpected error ({e.GetType().Name}: {e.Message}); nothing of a failed write was stored. Please report it.");
+        }
+    }
+
+    private static string Describe(SqliteException e)
+        => e.Message.Replace("SQLite Error " + e.SqliteErrorCode + ": ", "", StringComparison.Ordinal).Trim().TrimEnd('.').Trim('\'');
 }

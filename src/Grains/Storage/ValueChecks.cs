@@ -12,6 +12,9 @@ internal static class ValueChecks
                 throw new NullValueException($"Column '{column.Name}' does not allow NULL (row {row} of the batch); nothing of the batch was written.");
             return;
         }
+        if (value is double d && double.IsNaN(d))
+            throw new ColumnTypeException(
+                $"Column '{column.Name}' is given NaN (row {row} of the batch): SQLite cannot store NaN (it would become NULL), so it is refused. Give a number (±Infinity is stored) or, in a nullable column, null; nothing of the batch was written.");
         var ok = column.Type switch
         {
             ColumnType.Int32 => value is long l && l is >= int.MinValue and <= int.MaxValue,

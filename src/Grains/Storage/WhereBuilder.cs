@@ -42,6 +42,13 @@ internal static class WhereBuilder
                     _ => throw new InvalidQueryException($"Unknown comparison operator {c.Op}."),
                 }).Append(Bind(command, Fit(compared!, c.Value, equality: c.Op is CompareOp.Eq or CompareOp.Ne), ref counter));
                 break;
+            case InFilter { Values: null } i:
+                throw new InvalidQueryException($"The IN filter on column '{i.Column}' has no value list.");
+            case InFilter i when InList.IsLong(i.Values):
+                sql.Append(ValueColumn(schema, i.Column)).Append(" IN (");
+                var checkedColumn = schema.Find(i.Column)!;
+                sql.Append(InList.Bind(command, Array.ConvertAll(i.Values, v => Fit(checkedColumn, v, equality: true)!))).Append(')');
+                break;
             case InFilter i:
                 sql.Append(ValueColumn(schema, i.Column)).Append(" IN (");
                 var listed = schema.Find(i.Column)!;
@@ -65,6 +72,9 @@ internal static class WhereBuilder
             case IsNullFilter n:
                 sql.Append(Column(schema, n.Column)).Append(n.Negate ? " IS NOT NULL" : " IS NULL");
                 break;
+            case AndFilter { Parts: null }:
+            case OrFilter { Parts: null }:
+                throw new InvalidQueryException("An AND/OR filter has no parts.");
             case AndFilter a:
                 Join(sql, command, schema, a.Parts, " AND ", ref counter);
                 break;
@@ -81,16 +91,25 @@ internal static class WhereBuilder
         }
     }
 
-    private static void Join(StringBuilder sql, SqliteCommand command, TableSchema schema, Filter[] parts, string op, ref int counter)
+    /// <summary>
+    /// Joins the parts as a balanced tree of parentheses — ((a op b) op (c op d)) — so that thousands of
+    /// parts stay within SQLite's expression depth (a flat list would nest one level per part).
+    /// </summary>
+    private static void Join(StringBuilder sql, SqliteCommand command, TableSchema schema, ReadOnlySpan<Filter> parts, string op, ref int counter)
     {
         if (parts.Length == 0) throw new InvalidQueryException("AND/OR needs at least one part.");
-        for (var k = 0; k < parts.Length; k++)
+        if (parts.Length == 1)
         {
-            if (k > 0) sql.Append(op);
-            sql.Append('(');
-            Write(sql, command, schema, parts[k], ref counter);
-            sql.Append(')');
+            if (parts[0] is null) throw new InvalidQueryException("A part of an AND/OR filter is null.");
+            Write(sql, command, schema, parts[0], ref counter);
+            return;
         }
+        var half = parts.Length / 2;
+        sql.Append('(');
+        Join(sql, command, schema, parts[..half], op, ref counter);
+        sql.Append(')').Append(op).Append('(');
+        Join(sql, command, schema, parts[half..], op, ref counter);
+        sql.Append(')');
     }
 
     /// <summary>The quoted name of a column of <paramref name="schema"/>; throws for unknown or illegal names.</summary>

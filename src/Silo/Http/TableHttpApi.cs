@@ -210,51 +210,25 @@ internal static partial class TableHttpApi
     }
 
     /// <summary>
-    /// Streams the selected rows as NDJSON with one page in memory. In table order the pages are keyset
-    /// pages (each continues after the last rowid, so each costs its own rows; an offset is read and
-    /// skipped once). With an order, pages are LIMIT/OFFSET queries: each re-runs the sorted query
-    /// (SQLite keeps only offset+page rows while sorting, or walks an index), so a long ordered result
-    /// costs about rows²/page row visits, and rows written meanwhile can shift between pages.
-    /// The first page is read before anything is sent, so its errors are answered with their status.
+    /// Streams the selected rows as NDJSON with one page in memory, in the pages of
+    /// <see cref="TableStreaming.SelectPagesAsync"/> (as <c>doctable select</c> reads them). In table
+    /// order they are keyset pages of <see cref="KeysetPage"/> rows (each continues after the last rowid,
+    /// so each costs its own rows; an offset is read and skipped once). With an order they are LIMIT/OFFSET
+    /// pages of <see cref="OrderedPage"/> rows: each re-runs the sorted query (SQLite keeps only
+    /// offset+page rows while sorting, or walks an index), so a long ordered result costs about
+    /// rows²/page row visits, and rows written meanwhile can shift between pages. The first page is read
+    /// before anything is sent, so its errors are answered with their status.
     /// </summary>
     private static async Task StreamAsync(HttpContext http, string table, IGrainFactory grains, TableSchemas schemas,
         string[]? columns, Filter? where, OrderBy[]? order, long? limit, int offset)
     {
         var ct = http.RequestAborted;
-        var grain = grains.GetGrain<ITableGrain>(table);
         var schema = await schemas.GetAsync(table, ct);
         using var pages = new NdjsonPages(schema);
         http.Response.ContentType = Ndjson;
-        var body = http.Response.Body;
-        if (order is null)
-        {
-            var after = long.MinValue;
-            long skip = offset;
-            while (true)
-            {
-                var want = (int)Math.Min(KeysetPage, limit is { } l ? l - pages.Rows + skip : long.MaxValue);
-                if (want <= 0) break;
-                var page = await grain.SelectAsync(new SelectQuery(columns, where, Limit: want, AfterRowId: after), ct);
-                var skipped = (int)Math.Min(skip, page.Rows.Count);
-                skip -= skipped;
-                await pages.WriteAsync(body, page, skipped, limit is { } max ? max - pages.Rows : long.MaxValue, ct);
-                if (page.Rows.Count < want || page.LastRowId is not { } last) break;
-                after = last;
-            }
-        }
-        else
-        {
-            long at = offset;
-            while (true)
-            {
-                var want = (int)Math.Min(OrderedPage, limit is { } l ? l - pages.Rows : long.MaxValue);
-                if (want <= 0) break;
-                var page = await grain.SelectAsync(new SelectQuery(columns, where, order, want, checked((int)at)), ct);
-                await pages.WriteAsync(body, page, 0, want, ct);
-                at += page.Rows.Count;
-                if (page.Rows.Count < want) break;
-            }
-        }
+        var query = new SelectQuery(columns, where, order, (int?)limit, offset);
+        await foreach (var page in grains.GetGrain<ITableGrain>(table).SelectPagesAsync(query, order is null ? KeysetPage : OrderedPage, ct))
+            await pages.WriteAsync(http.Response.Body, page, 0, long.MaxValue, ct);
     }
 
     /// <summary>Turns an error into its answer: a status and a JSON error body; a stream already started is cut off instead.</summary>

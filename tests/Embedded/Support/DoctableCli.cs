@@ -8,6 +8,9 @@ namespace DocTable.Orleans.Tests.Embedded.Support;
 /// <summary>What a <c>doctable</c> process printed and how it ended.</summary>
 public sealed record CliRun(int ExitCode, string Output, string Error)
 {
+    /// <summary>The most memory the process held (VmHWM, sampled while it ran), in MB; 0 for in-process runs.</summary>
+    public double PeakRssMb { get; init; }
+
     /// <summary>Standard output and error together, for messages.</summary>
     public override string ToString() => $"exit {ExitCode}\n--- stdout\n{Output}\n--- stderr\n{Error}";
 }
@@ -63,6 +66,7 @@ public static class DoctableCli
         using var process = Process.Start(start) ?? throw new InvalidOperationException("could not start dotnet");
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
+        var peak = SamplePeakRssAsync(process);
         try
         {
             await process.WaitForExitAsync().WaitAsync(timeout ?? TimeSpan.FromMinutes(2));
@@ -72,6 +76,28 @@ public static class DoctableCli
             process.Kill(entireProcessTree: true);
             throw new TimeoutException($"doctable {string.Join(' ', args)} did not finish in time.");
         }
-        return new CliRun(process.ExitCode, await output, await error);
+        return new CliRun(process.ExitCode, await output, await error) { PeakRssMb = await peak };
+    }
+
+    /// <summary>The process's VmHWM (peak resident memory) from /proc, read every 20 ms until it exits.</summary>
+    private static async Task<double> SamplePeakRssAsync(Process process)
+    {
+        double peak = 0;
+        var status = $"/proc/{process.Id}/status";
+        while (!process.HasExited)
+        {
+            try
+            {
+                foreach (var line in await File.ReadAllLinesAsync(status))
+                    if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
+                        peak = Math.Max(peak, double.Parse(line[6..].Trim().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture) / 1024);
+            }
+            catch (IOException)
+            {
+                break; // it exited between the check and the read
+            }
+            await Task.Delay(20);
+        }
+        return peak;
     }
 }

@@ -1,0 +1,71 @@
+using DocTable.Orleans.Tests.Cluster.Support;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace DocTable.Orleans.Tests.Cluster;
+
+/// <summary>
+/// Issue 11, producer fleets through the CLI: <c>doctable produce --cluster …</c> runs K producer grains
+/// on the silos (each job watched and resumed elsewhere when its silo goes) or, with <c>--processes</c>,
+/// K producer processes, and ends with an exact count check. Two silos of one group share one directory.
+/// </summary>
+[Collection(ClusterCollection.Name)]
+public sealed class ProducerFleetTests(ITestOutputHelper output)
+{
+    private const int Producers = 4;
+    private const string Table = "fleet";
+    private static readonly TimeSpan RunBound = TimeSpan.FromMinutes(4);
+
+    [Fact]
+    public Task A_fleet_of_producer_grains_survives_kill_9_of_the_silo_hosting_its_table()
+        => FleetAsync(rows: 200_000, processes: false, async (cluster, host) =>
+        {
+            await host.KillAsync();
+            cluster.Log($"kill -9 of {host}");
+        });
+
+    [Fact]
+    public Task A_fleet_of_producer_grains_survives_SIGTERM_of_the_silo_hosting_its_table()
+        => FleetAsync(rows: 200_000, processes: false, async (cluster, host) =>
+        {
+            host.Terminate();
+            Assert.Equal(0, await host.Process.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+            cluster.Log($"SIGTERM of {host}: exited with code 0");
+        });
+
+    [Fact]
+    public Task A_fleet_of_producer_processes_stores_every_row_once()
+        => FleetAsync(rows: 50_000, processes: true, fault: null);
+
+    /// <summary>
+    /// Runs <c>doctable produce --cluster … --producers 4 --rows <paramref name="rows"/></c>; when
+    /// <paramref name="fault"/> is given, it stops the silo hosting the table once every producer has
+    /// rows stored. The command must exit 0 after its own exact check, and the table hold every row once.
+    /// </summary>
+    private async Task FleetAsync(int rows, bool processes, Func<ClusterHarness, SiloProcess, Task>? fault)
+    {
+        await using var cluster = await ClusterHarness.StartAsync(output);
+        var data = cluster.Dir("data");
+        var silos = await cluster.StartSilosAsync(("silo-1", "g", data), ("silo-2", "g", data));
+        var ranges = ProducerRange.Fleet(Table, Producers, rows);
+        var produce = cluster.StartCli("produce", ["produce", "--cluster", cluster.Cluster, "--table", Table, "--producers", $"{Producers}", "--rows", $"{rows}",
+            .. processes ? new[] { "--processes" } : []]);
+        var client = await cluster.ConnectAsync();
+
+        if (fault is not null)
+        {
+            var stored = await ClusterChecks.WaitUntilIngestingAsync(data, Table, ranges, 5_000, () => !produce.HasExited);
+            var host = await cluster.HostOfAsync(client.GrainFactory.GetGrain<ITableGrain>(Table));
+            cluster.Log($"every producer is ingesting ({string.Join(", ", stored.OrderBy(p => p.Key).Select(p => $"{p.Key} {p.Value:N0}"))}); the table is on {host}");
+            await fault(cluster, host);
+            Assert.True(ClusterChecks.StoredRows(data, Table) < (long)Producers * rows, "the fleet finished before the fault; the test proves nothing");
+        }
+
+        Assert.Equal(0, await produce.WaitForExitAsync(RunBound));
+        var total = (long)Producers * rows;
+        Assert.Contains($"checked: table {Table} grew by {total:N0} rows ({total:N0} in all)", produce.Output);
+        Assert.Contains($"from {Producers} producer {(processes ? "processes" : "grains")}", produce.Output);
+        cluster.Log("checked: " + await ClusterChecks.AssertExactlyOnceAsync(client.GrainFactory.GetGrain<ITableGrain>(Table), ranges));
+        Assert.Contains(silos, s => !s.Process.HasExited);
+    }
+}
