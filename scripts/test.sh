@@ -7,6 +7,8 @@ cd "$(dirname "$0")/.."
 say() { echo "test.sh: $*"; }
 say "checking that redis-server is installed (apt-get installs it if missing; the cluster tests start private instances)"
 command -v redis-server >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; }
+say "checking that python3 is installed (apt-get installs it if missing; the HTTP tests run the Python client, standard library only)"
+command -v python3 >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3 >/dev/null; }
 say "building DocTable.Orleans.sln in Release, warnings as errors (quiet: only errors print; about a minute from clean)"
 dotnet build DocTable.Orleans.sln -c Release --nologo -v quiet
 log=$(mktemp)

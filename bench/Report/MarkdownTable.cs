@@ -27,7 +27,7 @@ public static class MarkdownTable
         sb.AppendLine();
         var sizing = report.RowsPerRun is { } rows ? $"{rows:N0} rows per run" : $"{report.SecondsPerRun.ToString("0.##", c)} s per run";
         sb.AppendLine(c, $"Medians of {report.Repeats} repeat(s), {sizing}, every figure from this one run on this machine.");
-        sb.AppendLine("Latency: S1 per INSERT statement; S2 per awaited InsertAsync (until committed); S3 per flushing InsertAsync (every 1000th row: chunk write + commit); S4 per 1000-row batch from the insert call to its commit. Peak RSS: VmHWM of each process (S1: largest child; S2/S3: the one process hosting silo and producers; S4: the silo process). CPU µs/row of S4: silo + producers.");
+        sb.AppendLine("Latency: S1 per INSERT statement; S2 per awaited InsertAsync (until committed); S3 per flushing InsertAsync (every 1000th row: chunk write + commit); S4 per 1000-row batch from the insert call to its commit; S5 per 1000-row insert_many of a Python process (encode, POST, commit). Peak RSS: VmHWM of each process (S1: largest child; S2/S3: the one process hosting silo and producers; S4/S5: the silo process). CPU µs/row of S4/S5: silo + producers.");
         foreach (var r in report.Rows.Where(r => r.Status == ResultRow.Ok && r.Note is not null))
             sb.AppendLine(c, $"{r.Scenario} K={r.K}: {r.Note}.");
         sb.AppendLine();

@@ -50,8 +50,8 @@ public sealed record BenchSettings
     /// <summary>Usage text.</summary>
     public const string Usage = """
         DocTable.Orleans benchmark: rows/s of S0 (SQLite ceiling), S1 (DocTable's way: K processes),
-        S2 (embedded, awaited single rows), S3 (embedded, queue inserters), S4 (cluster), as a markdown
-        table and as JSON. A run writes its JSON to bench/results/runs/MODE-TIME.json (ignored by git);
+        S2 (embedded, awaited single rows), S3 (embedded, queue inserters), S4 (cluster), S5 (Python
+        processes over HTTP), as a markdown table and as JSON. A run writes its JSON to bench/results/runs/MODE-TIME.json (ignored by git);
         only --save replaces the committed bench/results/latest.json (or soak.json).
 
         usage: doctable bench [options]      (or: dotnet run --project bench -c Release -- [options])

@@ -30,6 +30,24 @@ public sealed class ChildProcess : IAsyncDisposable
         return new ChildProcess(Process.Start(info) ?? throw new InvalidOperationException($"Could not start {info.FileName}."));
     }
 
+    /// <summary>
+    /// Starts <c>python3 <paramref name="script"/></c> with <paramref name="args"/> (S5's producers), speaking
+    /// the same lines as a child of this program; <paramref name="environment"/> adds variables.
+    /// </summary>
+    public static ChildProcess StartPython(string script, IEnumerable<string> args, IReadOnlyDictionary<string, string> environment)
+    {
+        var info = new ProcessStartInfo("python3")
+        {
+            UseShellExecute = false,
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+        };
+        info.ArgumentList.Add(script);
+        foreach (var a in args) info.ArgumentList.Add(a);
+        foreach (var (name, value) in environment) info.Environment[name] = value;
+        return new ChildProcess(Process.Start(info) ?? throw new InvalidOperationException("Could not start python3."));
+    }
+
     /// <summary>Reads lines until <paramref name="expected"/> arrives.</summary>
     public async Task ExpectLineAsync(string expected, CancellationToken cancellationToken)
     {

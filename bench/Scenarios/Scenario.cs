@@ -2,7 +2,7 @@ namespace DocTable.Orleans.Bench.Scenarios;
 
 /// <summary>
 /// One benchmark scenario at one concurrency: S0 (SQLite ceiling), S1 (DocTable's way), S2 (awaited
-/// single rows), S3 (queue inserters), S4 (cluster). A new scenario is one more subclass, listed in
+/// single rows), S3 (queue inserters), S4 (cluster), S5 (Python over HTTP). A new scenario is one more subclass, listed in
 /// <see cref="ScenarioCatalog"/>.
 /// </summary>
 public abstract class Scenario
@@ -15,7 +15,7 @@ public abstract class Scenario
         Durability = durability;
     }
 
-    /// <summary>"S0" … "S4".</summary>
+    /// <summary>"S0" … "S5".</summary>
     public abstract string Id { get; }
 
     /// <summary>Number of producers (threads, tasks or processes).</summary>

@@ -13,6 +13,7 @@ public static class ScenarioCatalog
         new AwaitedInsertScenario(1, Durability.Normal), new AwaitedInsertScenario(5, Durability.Normal), new AwaitedInsertScenario(64, Durability.Normal),
         new QueueInserterScenario(1), new QueueInserterScenario(5), new QueueInserterScenario(64),
         new ClusterScenario(1), new ClusterScenario(5),
+        new HttpScenario(1), new HttpScenario(5),
     ];
 
     /// <summary>The quick run: S0, S1 K=5, S2 K=5 (FULL), S3 K=5.</summary>
@@ -39,7 +40,8 @@ public static class ScenarioCatalog
             "S2" => new AwaitedInsertScenario(k, d),
             "S3" => new QueueInserterScenario(k, d),
             "S4" => new ClusterScenario(k),
-            _ => throw new ArgumentException($"Unknown scenario '{id}'; use S0, S0a, S1, S2, S3 or S4."),
+            "S5" => new HttpScenario(k),
+            _ => throw new ArgumentException($"Unknown scenario '{id}'; use S0, S0a, S1, S2, S3, S4 or S5."),
         };
     }
 }

@@ -25,8 +25,10 @@ public static class SiloApp
         // 2. Orleans: the cluster's Redis membership (or alone on this machine), the DocTable grains, the dashboard.
         builder.UseOrleans(silo => silo.UseDocTableSilo(settings));
 
-        // 3. Web endpoints: /health on --http (loopback, any free port by default), the dashboard on --dashboard.
+        // 3. Web endpoints on --http (loopback, any free port by default): /health, the table API and
+        //    /metrics, behind --http-token when given; the dashboard on --dashboard.
         builder.WebHost.UseUrls(settings.WebUrls());
+        builder.Services.AddDocTableWeb(settings);
         var app = builder.Build();
         app.MapDocTableWeb(settings);
 

@@ -25,6 +25,8 @@ public sealed class SiloSettings
         ["--advertise"] = "DocTable:Advertise",
         ["--dashboard"] = "DocTable:Dashboard",
         ["--http"] = "DocTable:Http",
+        ["--http-token"] = "DocTable:HttpToken",
+        ["--http-max-body"] = "DocTable:HttpMaxBody",
         ["--durability"] = "DocTable:Durability",
         ["--probe-timeout"] = "DocTable:ProbeTimeout",
         ["--missed-probes"] = "DocTable:MissedProbes",
@@ -51,8 +53,20 @@ public sealed class SiloSettings
     /// <summary><c>host:port</c> to serve the Orleans Dashboard on (none by default).</summary>
     public string? Dashboard { get; set; }
 
-    /// <summary><c>host:port</c> of the silo's HTTP endpoint (<c>/health</c>); loopback on any free port by default.</summary>
+    /// <summary>
+    /// <c>host:port</c> of the silo's HTTP endpoint (<c>/health</c>, the table API, <c>/metrics</c>); loopback
+    /// on any free port by default. Any other address needs <see cref="HttpToken"/>.
+    /// </summary>
     public string Http { get; set; } = "127.0.0.1:0";
+
+    /// <summary>
+    /// The bearer token every HTTP request but <c>/health</c> must carry (<c>Authorization: Bearer …</c>);
+    /// required when <see cref="Http"/> is not a loopback address. None by default.
+    /// </summary>
+    public string? HttpToken { get; set; }
+
+    /// <summary>The largest HTTP request body taken, in bytes (default 64 MiB, at most 1 GiB); larger ones are answered 413.</summary>
+    public long HttpMaxBody { get; set; } = 64L << 20;
 
     /// <summary>Commit durability: Full (default) or Normal.</summary>
     public Durability Durability { get; set; } = Durability.Full;
@@ -77,6 +91,13 @@ public sealed class SiloSettings
         if (settings.Advertise is not null && !IPAddress.TryParse(settings.Advertise, out _))
             throw new ArgumentException($"--advertise '{settings.Advertise}' is not an IP address.");
         HostPort(settings.Http, "--http");
+        if (string.IsNullOrEmpty(settings.HttpToken)) settings.HttpToken = null;
+        if (settings.HttpToken is null && !IsLoopback(settings.Http))
+            throw new ArgumentException(
+                $"--http {settings.Http} is not a loopback address, so anyone who reaches this machine could read and write every table: " +
+                "give a bearer token with --http-token TOKEN (or DOCTABLE__HTTPTOKEN), or bind 127.0.0.1.");
+        if (settings.HttpMaxBody is < 1024 or > 1L << 30)
+            throw new ArgumentException($"--http-max-body must be between 1024 bytes and 1 GiB (1073741824) (got {settings.HttpMaxBody}): a batch is held whole while it is converted.");
         if (settings.Dashboard is not null) HostPort(settings.Dashboard, "--dashboard");
         return settings;
     }
@@ -91,6 +112,13 @@ public sealed class SiloSettings
         if (colon <= 0 || !int.TryParse(value.AsSpan(colon + 1), out var port) || port is < 0 or > 65535)
             throw new ArgumentException($"{option} '{value}' is not host:port (e.g. 127.0.0.1:8080).");
         return port;
+    }
+
+    /// <summary>True when the host of the <c>host:port</c> <paramref name="value"/> is <c>localhost</c> or a loopback address.</summary>
+    public static bool IsLoopback(string value)
+    {
+        var host = value[..value.LastIndexOf(':')].Trim('[', ']');
+        return host.Equals("localhost", StringComparison.OrdinalIgnoreCase) || (IPAddress.TryParse(host, out var ip) && IPAddress.IsLoopback(ip));
     }
 
     /// <summary>The address to advertise: the one given, else loopback for a loopback Redis (or none), else this machine's first IPv4 address.</summary>

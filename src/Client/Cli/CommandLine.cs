@@ -62,6 +62,7 @@ public static class CommandLine
             ImportCommand.Create(Data, Table).With(Cluster),
             CleanCommand.Create(Data, Table).With(Cluster),
             SiloCommand.Create(),
+            ServeCommand.Create(),
             BenchCommand.Build(),
         };
         return root;

@@ -4,8 +4,8 @@ using System.Globalization;
 namespace DocTable.Orleans.Client.Tools;
 
 /// <summary>
-/// A silo as a real OS process, for the benchmark and the cluster tests: <c>dotnet
-/// DocTable.Orleans.Silo.dll --cluster … --data … --silo-port … --gateway-port …</c> on free ports (the
+/// A silo as a real OS process, for the benchmark and the cluster and HTTP tests: <c>dotnet
+/// DocTable.Orleans.Silo.dll [--cluster …] --data … --silo-port … --gateway-port …</c> on free ports (the
 /// built src/Silo, which sits next to any program referencing src/Client). Its output is drained
 /// continuously and the last lines kept for error messages. <see cref="StartAsync"/> returns once the
 /// silo has started (joined the cluster and serves calls). Disposing sends SIGTERM (a graceful stop)
@@ -34,6 +34,9 @@ public sealed class SiloProcess : IAsyncDisposable
     /// <summary>Its gateway port.</summary>
     public int GatewayPort { get; }
 
+    /// <summary>The URL its HTTP endpoint listens on (<c>http://127.0.0.1:PORT</c>), once started; the first one it reports.</summary>
+    public string? HttpUrl { get; private set; }
+
     /// <summary>True once the process has ended.</summary>
     public bool HasExited => _process.HasExited;
 
@@ -44,16 +47,33 @@ public sealed class SiloProcess : IAsyncDisposable
     /// Starts a silo of <paramref name="cluster"/> over <paramref name="data"/> in <paramref name="group"/>,
     /// with <paramref name="extra"/> options, and waits (up to two minutes) until it has started.
     /// </summary>
-    public static async Task<SiloProcess> StartAsync(string cluster, string data, string group = "default", IEnumerable<string>? extra = null, CancellationToken cancellationToken = default)
+    public static Task<SiloProcess> StartAsync(string cluster, string data, string group = "default", IEnumerable<string>? extra = null, CancellationToken cancellationToken = default)
+        => StartProcessAsync(["--cluster", cluster, "--data", data, "--group", group, .. extra ?? []], null, cancellationToken);
+
+    /// <summary>
+    /// Starts a silo alone on this machine (no cluster, no Redis) over <paramref name="data"/>, as
+    /// <c>doctable serve</c> runs one: its HTTP endpoint on loopback on a free port unless
+    /// <paramref name="extra"/> gives <c>--http</c>; <see cref="HttpUrl"/> is where it listens.
+    /// <paramref name="environment"/> adds variables (e.g. <c>DOCTABLE__HTTPTOKEN</c>).
+    /// </summary>
+    public static Task<SiloProcess> StartStandaloneAsync(string data, IEnumerable<string>? extra = null, IReadOnlyDictionary<string, string>? environment = null, CancellationToken cancellationToken = default)
+    {
+        List<string> args = ["--data", data, .. extra ?? []];
+        if (!args.Contains("--http")) args.AddRange(["--http", "127.0.0.1:0"]);
+        return StartProcessAsync(args, environment, cancellationToken);
+    }
+
+    private static async Task<SiloProcess> StartProcessAsync(List<string> args, IReadOnlyDictionary<string, string>? environment, CancellationToken cancellationToken)
     {
         var dll = Path.Combine(AppContext.BaseDirectory, SiloDll);
         if (!File.Exists(dll)) throw new FileNotFoundException($"{SiloDll} is not next to this program; build the solution (dotnet build -c Release).", dll);
         var info = new ProcessStartInfo(DotnetHost()) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
         int siloPort = FreePorts.Next(), gatewayPort = FreePorts.Next();
         var c = CultureInfo.InvariantCulture;
-        foreach (var a in new[] { dll, "--cluster", cluster, "--data", data, "--group", group, "--silo-port", siloPort.ToString(c), "--gateway-port", gatewayPort.ToString(c) })
+        foreach (var a in new[] { dll, "--silo-port", siloPort.ToString(c), "--gateway-port", gatewayPort.ToString(c) })
             info.ArgumentList.Add(a);
-        foreach (var a in extra ?? []) info.ArgumentList.Add(a);
+        foreach (var a in args) info.ArgumentList.Add(a);
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>()) info.Environment[name] = value;
         info.Environment["Logging__Console__FormatterName"] = "simple";
         info.Environment["Logging__Console__FormatterOptions__SingleLine"] = "true";
         info.Environment["Logging__LogLevel__Default"] = "Warning";
@@ -117,6 +137,8 @@ public sealed class SiloProcess : IAsyncDisposable
             _tail.Enqueue(line);
             while (_tail.Count > 30) _tail.Dequeue();
         }
+        const string Listening = "Now listening on: ";
+        if (HttpUrl is null && line.IndexOf(Listening, StringComparison.Ordinal) is var at and >= 0) HttpUrl = line[(at + Listening.Length)..].Trim();
         if (line.Contains("Application started", StringComparison.Ordinal)) _started.TrySetResult();
     }
 

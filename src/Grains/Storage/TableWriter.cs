@@ -25,6 +25,7 @@ internal sealed class TableWriter
     private readonly Queue<Job> _admitted = new();   // taken in: the writer runs these in order
     private readonly Queue<Job> _waiting = new();    // waiting for room, behind the admitted ones
     private readonly Thread _thread;
+    private readonly TableMetrics _metrics;
     private long _pendingRows;
     private long _peakPendingRows;
     private long _rowsInserted;
@@ -36,6 +37,7 @@ internal sealed class TableWriter
         _store = store;
         _options = options;
         _logger = logger;
+        _metrics = new TableMetrics(store.Table, () => Stats.PendingRows);
         _thread = new Thread(Run) { IsBackground = true, Name = "doctable " + store.Table };
         _thread.Start();
     }
@@ -145,7 +147,11 @@ internal sealed class TableWriter
                 job.Fail(_store.Typed(e));
             }
             Release(job.Rows);
-            if (job.Closes) return;
+            if (job.Closes)
+            {
+                _metrics.Dispose();
+                return;
+            }
         }
     }
 
@@ -185,6 +191,7 @@ internal sealed class TableWriter
     {
         if (transaction.Count == 0 && !_store.InTransaction) return;
         Exception? error = null;
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         try
         {
             _store.Commit();
@@ -195,13 +202,18 @@ internal sealed class TableWriter
             error = _store.Typed(e);
         }
         var rows = 0;
+        long inserted = 0;
         foreach (var job in transaction)
         {
             if (error is null)
             {
                 job.Complete();
                 Interlocked.Increment(ref _writes);
-                if (job.Result is WriteResult { Ids.Length: > 0 } result) Interlocked.Add(ref _rowsInserted, result.Affected);
+                if (job.Result is WriteResult { Ids.Length: > 0 } result)
+                {
+                    Interlocked.Add(ref _rowsInserted, result.Affected);
+                    inserted += result.Affected;
+                }
             }
             else
             {
@@ -210,6 +222,7 @@ internal sealed class TableWriter
             rows += job.Rows;
         }
         transaction.Clear();
+        if (error is null) _metrics.Committed(started, inserted);
         Release(rows);
     }
 

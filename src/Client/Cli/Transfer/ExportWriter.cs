@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using DocTable.Orleans.Transfer;
 
 namespace DocTable.Orleans.Client.Cli.Transfer;
 

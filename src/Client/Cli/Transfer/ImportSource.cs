@@ -1,4 +1,5 @@
 using System.Text.Json;
+using DocTable.Orleans.Transfer;
 
 namespace DocTable.Orleans.Client.Cli.Transfer;
 

@@ -1,13 +1,13 @@
 using System.Text;
 
-namespace DocTable.Orleans.Client.Cli.Transfer;
+namespace DocTable.Orleans.Transfer;
 
 /// <summary>
 /// Reads RFC 4180 CSV records one at a time (quoted fields may hold commas, quotes and line breaks).
 /// Each field tells whether it was quoted, so that an empty quoted field (empty text) differs from an
 /// empty unquoted one (NULL).
 /// </summary>
-internal sealed class CsvReader(TextReader reader)
+public sealed class CsvReader(TextReader reader)
 {
     private long _line = 1;
 

@@ -1,10 +1,11 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 
-namespace DocTable.Orleans.Client.Cli;
+namespace DocTable.Orleans;
 
 /// <summary>
-/// Parses the CLI's <c>--where</c> text into a <see cref="Filter"/>: terms joined by <c>and</c>, each
+/// Parses the text form of a filter — the CLI's <c>--where</c>, the HTTP API's <c>where=</c> — into a
+/// <see cref="Filter"/>: terms joined by <c>and</c>, each
 /// <c>column op value</c> (op one of = != &lt; &lt;= &gt; &gt;=), <c>column like 'pattern'</c>,
 /// <c>column is null</c> or <c>column is not null</c>. A value is a number, <c>true</c>/<c>false</c>
 /// (1/0), or text in single quotes (<c>''</c> for a quote inside). Anything else, a missing value or an

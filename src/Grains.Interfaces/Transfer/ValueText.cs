@@ -1,13 +1,13 @@
 using System.Globalization;
 using System.Text.Json;
 
-namespace DocTable.Orleans.Client.Cli.Transfer;
+namespace DocTable.Orleans.Transfer;
 
 /// <summary>
 /// Converts exported text and JSON values to a column's storage value (long, double, string, byte[])
 /// and back. A value that does not fit throws <see cref="ColumnTypeException"/> naming line and column.
 /// </summary>
-internal static class ValueText
+public static class ValueText
 {
     /// <summary>The CSV text of a storage value; null is written as an empty unquoted field by the caller.</summary>
     public static string ToText(object value) => value switch
@@ -70,12 +70,14 @@ internal static class ValueText
         return value ?? throw Bad(column, line, $"the JSON {element.ValueKind.ToString().ToLowerInvariant()} {Shorten(element.GetRawText())}");
     }
 
-    private static string? DateTime(string text)
+    /// <summary>The stored form (UTC, <see cref="ColumnTypes.DateTimeFormat"/>) of a date and time in <paramref name="text"/>; null when it is none. Text without a zone is taken as UTC.</summary>
+    public static string? DateTime(string text)
         => System.DateTime.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var d)
             ? StorageValue.FormatDateTime(d)
             : null;
 
-    private static byte[]? Base64(string text)
+    /// <summary>The bytes of base64 <paramref name="text"/>; null when it is not base64.</summary>
+    public static byte[]? Base64(string text)
     {
         var buffer = new byte[text.Length * 3 / 4 + 3];
         return Convert.TryFromBase64String(text, buffer, out var written) ? buffer[..written] : null;
@@ -95,7 +97,7 @@ internal static class ValueText
     }
 
     private static ColumnTypeException Bad(ColumnDef column, long line, string what)
-        => new($"Line {line}, column '{column.Name}': {what} is not a valid {column.Type} value; nothing was imported.");
+        => new($"Line {line}, column '{column.Name}': {what} is not a valid {column.Type} value; nothing was written.");
 
     private static string Shorten(string s) => s.Length > 40 ? s[..40] + "…" : s;
 }
