@@ -89,6 +89,7 @@ public sealed record ProducerProgress([property: Id(0)] long Contiguous, [proper
 /// <param name="Writes">Write calls (insert, update, delete) that completed.</param>
 /// <param name="PendingRows">Rows admitted and not yet committed, now.</param>
 /// <param name="PeakPendingRows">The most rows ever admitted and not yet committed at once.</param>
+/// <param name="Cancelled">Calls whose caller cancelled before the table started them: they never ran.</param>
 /// <param name="MaxPendingRows">The bound on admitted rows; further writers wait.</param>
 /// <param name="Silo">The silo hosting the activation.</param>
 /// <param name="Activation">The activation's id (a new one after every re-activation).</param>
@@ -100,6 +101,7 @@ public sealed record TableStats(
     [property: Id(3)] long Writes,
     [property: Id(4)] long PendingRows,
     [property: Id(5)] long PeakPendingRows,
+    [property: Id(9)] long Cancelled,
     [property: Id(6)] long MaxPendingRows,
     [property: Id(7)] string Silo,
     [property: Id(8)] string Activation);

@@ -53,47 +53,67 @@ public sealed class TableGrain(IOptions<DocTableOptions> options, ITableCatalog 
 
     private TableWriter Writer => _writer ?? throw _badName!;
 
+    /// <summary>
+    /// The writer's answer. A call to a table that does not exist deactivates this activation as soon
+    /// as it is idle, so names that are never created (a typo, a probe) do not keep a writer thread
+    /// for the idle age.
+    /// </summary>
+    private Task<T> Answer<T>(Task<T> call) => call.IsCompletedSuccessfully ? call : AnswerAsync(call);
+
+    private async Task<T> AnswerAsync<T>(Task<T> call)
+    {
+        try
+        {
+            return await call;
+        }
+        catch (UnknownTableException)
+        {
+            DeactivateOnIdle();
+            throw;
+        }
+    }
+
     /// <inheritdoc/>
     public Task<TableSchema> OpenAsync(TableSchema? expected, CancellationToken cancellationToken = default)
-        => Writer.CallAsync(store => store.Open(expected), cancellationToken);
+        => Answer(Writer.CallAsync(store => store.Open(expected), cancellationToken));
 
     /// <inheritdoc/>
     public Task<WriteResult> InsertAsync(RowBatch batch, InsertOptions options, CancellationToken cancellationToken = default)
-        => Writer.WriteAsync(store => store.Insert(batch, options), batch?.Rows?.Count ?? 0, cancellationToken);
+        => Answer(Writer.WriteAsync(store => store.Insert(batch, options), batch?.Rows?.Count ?? 0, cancellationToken));
 
     /// <inheritdoc/>
     public Task<RowSet> SelectAsync(SelectQuery query, CancellationToken cancellationToken = default)
-        => Writer.CallAsync(store => store.Select(query), cancellationToken);
+        => Answer(Writer.CallAsync(store => store.Select(query), cancellationToken));
 
     /// <inheritdoc/>
     public Task<RowSet> AggregateAsync(AggregateQuery query, CancellationToken cancellationToken = default)
-        => Writer.CallAsync(store => store.Aggregate(query), cancellationToken);
+        => Answer(Writer.CallAsync(store => store.Aggregate(query), cancellationToken));
 
     /// <inheritdoc/>
     public Task<long> CountAsync(Filter? where, CancellationToken cancellationToken = default)
-        => Writer.CallAsync(store => store.Count(where), cancellationToken);
+        => Answer(Writer.CallAsync(store => store.Count(where), cancellationToken));
 
     /// <inheritdoc/>
     public Task<WriteResult> UpdateAsync(Dictionary<string, object?> values, Filter? where, bool allRows, CancellationToken cancellationToken = default)
-        => Writer.WriteAsync(store => store.Update(values, where, allRows), 1, cancellationToken);
+        => Answer(Writer.WriteAsync(store => store.Update(values, where, allRows), 1, cancellationToken));
 
     /// <inheritdoc/>
     public Task<WriteResult> DeleteAsync(Filter? where, bool allRows, CancellationToken cancellationToken = default)
-        => Writer.WriteAsync(store => store.Delete(where, allRows), 1, cancellationToken);
+        => Answer(Writer.WriteAsync(store => store.Delete(where, allRows), 1, cancellationToken));
 
     /// <inheritdoc/>
     public Task<CleanReport> CleanAsync(CancellationToken cancellationToken = default)
-        => Writer.CallAsync(store => store.Clean(), cancellationToken);
+        => Answer(Writer.CallAsync(store => store.Clean(), cancellationToken));
 
     /// <inheritdoc/>
     public Task<ProducerProgress> GetProducerProgressAsync(string producerId, CancellationToken cancellationToken = default)
-        => Writer.CallAsync(store => store.Progress(producerId), cancellationToken);
+        => Answer(Writer.CallAsync(store => store.Progress(producerId), cancellationToken));
 
     /// <inheritdoc/>
     public Task<TableStats> GetStatsAsync(CancellationToken cancellationToken = default)
     {
-        var (commits, rows, writes, pending, peak) = Writer.Stats;
-        return Task.FromResult(new TableStats(this.GetPrimaryKeyString(), commits, rows, writes, pending, peak,
+        var stats = Writer.Stats;
+        return Task.FromResult(new TableStats(this.GetPrimaryKeyString(), stats.Commits, stats.RowsInserted, stats.Writes, stats.PendingRows, stats.PeakPendingRows, stats.Cancelled,
             options.Value.MaxPendingRows, silo.SiloAddress.ToString(), GrainContext.ActivationId.ToString()));
     }
 }

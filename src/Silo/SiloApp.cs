@@ -17,7 +17,9 @@ public static class SiloApp
     public static async Task RunAsync(string[] args, CancellationToken cancellationToken = default)
     {
         // 1. Settings: the command line (--cluster, --group, --data, …), then DOCTABLE__* in the environment.
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args });
+        // Configuration files are read once, not watched: the watcher covers the current folder
+        // recursively, and with the data directory below it every SQLite write would wake it.
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [.. args, "--hostBuilder:reloadConfigOnChange=false"] });
         builder.Configuration.AddCommandLine(args, SiloSettings.Switches.ToDictionary());
         QuietDefaults(builder);
         var settings = SiloSettings.From(builder.Configuration);

@@ -43,6 +43,22 @@ public sealed class TableLifecycleTests
     }
 
     [Fact]
+    public async Task ACallToATableThatDoesNotExist_FreesItsActivation_AtOnce()
+    {
+        await using var store = new TempStore();
+        var client = await store.StartAsync();
+        var management = client.GrainFactory.GetGrain<IManagementGrain>(0);
+        async Task<int> TableActivations() => (await management.GetSimpleGrainStatistics())
+            .Where(s => s.GrainType.Contains(nameof(Grains.TableGrain), StringComparison.Ordinal)).Sum(s => s.ActivationCount);
+
+        await Assert.ThrowsAsync<UnknownTableException>(() => client.GrainFactory.GetGrain<ITableGrain>("ghost").CountAsync(null));
+
+        // Not after the idle age (15 minutes): the activation and its writer thread go once the call is answered.
+        await Wait.UntilAsync(async () => await TableActivations() == 0, "the activation of the missing table was deactivated");
+        Assert.False(File.Exists(store.TablePath("ghost")));
+    }
+
+    [Fact]
     public async Task NormalDurability_StoresAndReopens()
     {
         await using var store = new TempStore();

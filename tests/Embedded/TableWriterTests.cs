@@ -88,6 +88,9 @@ public sealed class TableWriterTests
             third = db.InsertAsync(new SimpleRow { Process = "third", Number = 3 });
             await cts.CancelAsync();
             await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cancelled.WaitAsync(Wait.Long));
+            // Orleans tells the table of the cancellation a moment after the caller stops waiting:
+            // release the file only once the table has seen it.
+            await Wait.UntilAsync(async () => (await db.Grain.GetStatsAsync()).Cancelled == 1, "the table saw the cancellation");
             Assert.False(first.IsCompleted);
         }
 

@@ -43,15 +43,17 @@ internal sealed class TableWriter
     }
 
     /// <summary>Counters since the writer started.</summary>
-    public (long Commits, long RowsInserted, long Writes, long PendingRows, long PeakPendingRows) Stats
+    public WriterStats Stats
     {
         get
         {
-            lock (_gate) return (Volatile.Read(ref _commits), Volatile.Read(ref _rowsInserted), Volatile.Read(ref _writes), _pendingRows, _peakPendingRows);
+            lock (_gate)
+                return new(Volatile.Read(ref _commits), Volatile.Read(ref _rowsInserted), Volatile.Read(ref _writes), _pendingRows, _peakPendingRows, Volatile.Read(ref _cancelled));
         }
     }
 
     private long _commits;
+    private long _cancelled;
 
     /// <summary>
     /// Runs <paramref name="write"/> inside the open transaction; the task completes with its result
@@ -85,7 +87,7 @@ internal sealed class TableWriter
             if (_waiting.Count == 0 && HasRoom(job.Rows)) Admit(job);
             else _waiting.Enqueue(job);
         }
-        job.WatchCancellation();
+        job.WatchCancellation(() => Interlocked.Increment(ref _cancelled));
         return job.Task;
     }
 
@@ -239,15 +241,19 @@ internal sealed class TableWriter
         protected CancellationToken Token { get; } = cancellationToken;
         public abstract object? Result { get; }
 
-        /// <summary>Lets the caller stop waiting if it cancels before the writer starts the job.</summary>
-        public void WatchCancellation()
+        /// <summary>
+        /// Lets the caller stop waiting if it cancels before the writer starts the job; then the job
+        /// never runs, and <paramref name="cancelled"/> is called.
+        /// </summary>
+        public void WatchCancellation(Action cancelled)
         {
             if (Token.CanBeCanceled)
-                _registration = Token.Register(static state =>
+                _registration = Token.Register(() =>
                 {
-                    var job = (Job)state!;
-                    if (Interlocked.CompareExchange(ref job._state, Cancelled, Queued) == Queued) job.SetCanceled();
-                }, this);
+                    if (Interlocked.CompareExchange(ref _state, Cancelled, Queued) != Queued) return;
+                    SetCanceled();
+                    cancelled();
+                });
         }
 
         /// <summary>Marks the job running; false when it was cancelled first (it must not run).</summary>
@@ -279,3 +285,12 @@ internal sealed class TableWriter
         protected override void SetCanceled() => _done.TrySetCanceled(Token);
     }
 }
+
+/// <summary>A table writer's counters.</summary>
+/// <param name="Commits">Transactions committed.</param>
+/// <param name="RowsInserted">Rows inserted.</param>
+/// <param name="Writes">Writes completed.</param>
+/// <param name="PendingRows">Rows taken in and not yet committed.</param>
+/// <param name="PeakPendingRows">The most pending rows at once.</param>
+/// <param name="Cancelled">Calls cancelled before the writer started them (they never ran).</param>
+internal readonly record struct WriterStats(long Commits, long RowsInserted, long Writes, long PendingRows, long PeakPendingRows, long Cancelled);
