@@ -25,6 +25,15 @@ public interface ITableGrain : IGrainWithStringKey
     [Alias("Insert")]
     Task<WriteResult> InsertAsync(RowBatch batch, InsertOptions options, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Inserts every row of <paramref name="rows"/> as a write of its own — its own validation, its own
+    /// result or typed error — in order, in one call: how a client sends the single-row inserts of
+    /// many concurrent callers without one grain call per row. A bad row fails alone; the others are
+    /// stored. Returns once the rows are committed.
+    /// </summary>
+    [Alias("InsertEach")]
+    Task<InsertEachResult> InsertEachAsync(RowBatch rows, InsertOptions options, CancellationToken cancellationToken = default);
+
     /// <summary>Returns the rows selected by <paramref name="query"/>.</summary>
     [Alias("Select")]
     Task<RowSet> SelectAsync(SelectQuery query, CancellationToken cancellationToken = default);
@@ -70,6 +79,16 @@ public interface ITableGrain : IGrainWithStringKey
     /// <summary>Counters of this activation: commits, rows written, pending rows and their bound.</summary>
     [Alias("GetStats")]
     Task<TableStats> GetStatsAsync(CancellationToken cancellationToken = default);
+}
+
+/// <summary>What <see cref="ITableGrain.InsertEachAsync"/> did with each row.</summary>
+/// <param name="Ids">The id of each row (0 where it failed, or where OnConflict.Ignore skipped it).</param>
+/// <param name="Errors">Null when every row was stored; else the typed error of each row that failed (null for the others).</param>
+[GenerateSerializer, Immutable, Alias("doctable.InsertEachResult")]
+public sealed record InsertEachResult([property: Id(0)] long[] Ids, [property: Id(1)] Exception?[]? Errors = null)
+{
+    /// <summary>Rows stored.</summary>
+    public long Stored => Errors is null ? Ids.Count(id => id != 0) : Ids.Where((id, i) => Errors[i] is null && id != 0).Count();
 }
 
 /// <summary>The sequence numbers a table holds for one producer.</summary>

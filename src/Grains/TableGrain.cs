@@ -82,6 +82,10 @@ public sealed class TableGrain(IOptions<DocTableOptions> options, ITableCatalog 
         => Answer(Writer.WriteAsync(store => store.Insert(batch, options), batch?.Rows?.Count ?? 0, cancellationToken));
 
     /// <inheritdoc/>
+    public Task<InsertEachResult> InsertEachAsync(RowBatch rows, InsertOptions options, CancellationToken cancellationToken = default)
+        => Answer(Writer.WriteAsync(store => store.InsertEach(rows, options), rows?.Rows?.Count ?? 0, cancellationToken));
+
+    /// <inheritdoc/>
     public Task<RowSet> SelectAsync(SelectQuery query, CancellationToken cancellationToken = default)
         => Answer(Writer.CallAsync(store => store.Select(query), cancellationToken));
 

@@ -18,6 +18,15 @@ internal sealed class QueueInserterShutdown(LocalQueueInserters inserters, IGrai
 
     private async Task FlushAllAsync(CancellationToken cancellationToken)
     {
+        // Rows that handles of this process have taken but not yet handed to their grains go first.
+        try
+        {
+            await QueueInserterHandOvers.WaitAsync(cancellationToken);
+        }
+        catch (Exception e)
+        {
+            logger.LogError(e, "Queue inserter hand-overs did not finish on shutdown");
+        }
         var keys = inserters.Keys;
         if (keys.Length == 0) return;
         var flushes = keys.Select(async key =>

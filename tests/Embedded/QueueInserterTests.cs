@@ -135,6 +135,20 @@ public sealed class QueueInserterTests
     }
 
     [Fact]
+    public async Task SiloShutdownRightAfterInserts_WritesRowsNotYetHandedToTheGrain()
+    {
+        await using var store = new TempStore();
+        var first = await store.StartAsync();
+        var inserter = first.Table<SimpleRow>(Table).GetQueueInserter(chunkSize: 1000);
+        for (var i = 0; i < 500; i++) await inserter.InsertAsync(Row(i));
+
+        // No flush, no pending query: some rows may still be on their way from the handle to the grain.
+        await first.DisposeAsync();
+
+        Assert.Equal(500L, store.Query(Table, $"SELECT COUNT(*) FROM {Table}")[0][0]);
+    }
+
+    [Fact]
     public async Task Verbose_PrintsInserting2Twice_ThenInserting1_ForChunk2Over5Rows()
     {
         await using var store = new TempStore();

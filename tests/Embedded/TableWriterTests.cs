@@ -50,7 +50,10 @@ public sealed class TableWriterTests
         Task<long>[] writes;
         using (var blocker = LockFile(store))
         {
-            writes = Enumerable.Range(0, writers).Select(i => db.InsertAsync(new SimpleRow { Process = "w", Number = i })).ToArray();
+            // One grain call per row (not through the client's combiner): this is about the table's own bound.
+            writes = Enumerable.Range(0, writers)
+                .Select(async i => (await db.Grain.InsertAsync(new RowBatch(SeedTable.Columns, [["w", (long)i]]), InsertOptions.Default)).Ids[0])
+                .ToArray();
             await Wait.UntilAsync(async () => (await db.Grain.GetStatsAsync()).PendingRows == bound, "the table took in as many rows as its bound");
             for (var sample = 0; sample < 10; sample++)
             {
@@ -98,10 +101,68 @@ public sealed class TableWriterTests
         Assert.Equal(["first", "third"], (await db.SelectAsync()).Select(r => r.Process));
     }
 
-    /// <summary>Holds the table file's write lock from a connection of the test's own until disposed.</summary>
-    private static SqliteConnection LockFile(TempStore store)
+    [Fact]
+    public async Task ManyConcurrentSingleRowInserts_TravelTogether_EachWithItsOwnIdOrError()
     {
-        var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = store.TablePath(Table), Pooling = false }.ToString());
+        const int callers = 40;
+        await using var store = new TempStore();
+        var client = await store.StartAsync();
+        var db = client.Table<KeyedRow>("keyed");
+        await db.InsertAsync(new KeyedRow { Key = "taken" });
+        var before = await db.Grain.GetStatsAsync();
+
+        Task<long>[] inserts;
+        using (LockFile(store, "keyed"))
+        {
+            // The table cannot commit: the first calls wait at it, the rows of the others wait in this process.
+            inserts = Enumerable.Range(0, callers).Select(i => Task.Run(() => db.InsertAsync(new KeyedRow { Key = i == 17 ? "taken" : "k" + i }))).ToArray();
+            await Wait.UntilAsync(async () => (await db.Grain.GetStatsAsync()).PendingRows > 0, "the first rows reached the locked table");
+        }
+
+        var error = await Assert.ThrowsAsync<ConstraintViolationException>(() => inserts[17]);
+        Assert.Contains("key", error.Message);
+        var ids = await Task.WhenAll(inserts.Where((_, i) => i != 17));
+        Assert.Equal(callers - 1, ids.Distinct().Count());
+        var stored = (await db.SelectAsync()).ToDictionary(r => r.Id, r => r.Key);
+        Assert.Equal(callers, stored.Count);
+        for (var i = 0; i < callers; i++)
+            if (i != 17) Assert.Equal("k" + i, stored[await inserts[i]]);
+        var after = await db.Grain.GetStatsAsync();
+        Assert.Equal(callers - 1, after.RowsInserted - before.RowsInserted);
+        Assert.True(after.Writes - before.Writes < callers, $"{after.Writes - before.Writes} writes for {callers} rows: the rows did not travel together");
+    }
+
+    [Fact]
+    public async Task ARowCancelledBeforeItLeavesTheProcess_IsNeverSent()
+    {
+        await using var store = new TempStore();
+        var client = await store.StartAsync();
+        var db = client.Table<SimpleRow>(Table);
+        await db.OpenAsync();
+
+        Task<long>[] first;
+        Task<long> cancelled;
+        using (LockFile(store))
+        {
+            // Eight calls wait at the locked table; a ninth row waits in this process, and is cancelled there.
+            first = Enumerable.Range(0, 8).Select(i => db.InsertAsync(new SimpleRow { Process = "first", Number = i })).ToArray();
+            await Wait.UntilAsync(async () => (await db.Grain.GetStatsAsync()).PendingRows == 8, "eight rows reached the locked table");
+            using var cts = new CancellationTokenSource();
+            cancelled = db.InsertAsync(new SimpleRow { Process = "cancelled", Number = 8 }, cts.Token);
+            await cts.CancelAsync();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cancelled.WaitAsync(Wait.Long));
+        }
+
+        await Task.WhenAll(first).WaitAsync(Wait.Long);
+        await db.InsertAsync(new SimpleRow { Process = "after", Number = 9 });
+        var rows = await db.SelectAsync();
+        Assert.Equal([.. Enumerable.Repeat("first", 8), "after"], rows.Select(r => r.Process));
+    }
+
+    /// <summary>Holds the table file's write lock from a connection of the test's own until disposed.</summary>
+    private static SqliteConnection LockFile(TempStore store, string table = Table)
+    {
+        var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = store.TablePath(table), Pooling = false }.ToString());
         connection.Open();
         using var begin = connection.CreateCommand();
         begin.CommandText = "BEGIN IMMEDIATE";

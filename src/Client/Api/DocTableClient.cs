@@ -12,6 +12,7 @@ namespace DocTable.Orleans;
 public sealed class DocTableClient : IAsyncDisposable
 {
     private readonly Func<ValueTask> _dispose;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Table, string[] Columns), InsertCombiner> _combiners = new();
 
     private DocTableClient(IGrainFactory grains, bool inSilo, Func<ValueTask> dispose)
     {
@@ -81,6 +82,10 @@ public sealed class DocTableClient : IAsyncDisposable
     /// and refuses every write with <see cref="ReadOnlyTableException"/>.
     /// </summary>
     public Table<T> Table<T>(string name, bool readOnly = false) where T : new() => new(this, name, null, readOnly);
+
+    /// <summary>The insert combiner of <paramref name="table"/> for rows in <paramref name="columns"/> (one per table and row type).</summary>
+    internal InsertCombiner Combiner(string table, string[] columns)
+        => _combiners.GetOrAdd((table, columns), key => new InsertCombiner(GrainFactory.GetGrain<ITableGrain>(key.Table), key.Columns));
 
     /// <summary>DocTable's <c>Distribute(k)</c>: k producers working side by side.</summary>
     public Distributor Distribute(int workers) => new(this, workers);

@@ -102,7 +102,11 @@ public sealed class QueueInserter<T> : IAsyncDisposable where T : new()
             ThrowError();
             _rows.AddRange(rows);
             start = _idle is null;
-            if (start) _idle = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            if (start)
+            {
+                _idle = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                QueueInserterHandOvers.Track(_idle.Task);
+            }
             full = _grainPending + _handing + _rows.Count >= _baseOptions.ChunkSize;
         }
         if (start) _ = HandOverAsync();

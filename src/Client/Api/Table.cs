@@ -89,12 +89,24 @@ public sealed class Table<T> where T : new()
             throw new ReadOnlyTableException($"Table '{Name}' was opened read-only, so {operation} is refused and nothing was written; open it with client.Table<{typeof(T).Name}>(\"{Name}\") to write.");
     }
 
-    /// <summary>Inserts one row and returns its id once it is committed.</summary>
+    /// <summary>
+    /// Inserts one row and returns its id once it is committed. The rows of concurrent callers in this
+    /// process travel to the table together (<see cref="InsertCombiner"/>), each still its own write.
+    /// </summary>
     public Task<long> InsertAsync(T row, CancellationToken cancellationToken = default)
     {
         RequireWritable("insert");
-        var batch = new RowBatch(_mapper.WritableColumns, [_mapper.ToStorageRow(row)]);
-        return WriteAsync(batch, InsertOptions.Default, static ids => ids[0], cancellationToken);
+        var values = _mapper.ToStorageRow(row);
+        var combiner = _client.Combiner(Name, _mapper.WritableColumns);
+        return Volatile.Read(ref _open) is { IsCompletedSuccessfully: true }
+            ? combiner.InsertAsync(values, cancellationToken)
+            : OpenAndInsertAsync(combiner, values, cancellationToken);
+    }
+
+    private async Task<long> OpenAndInsertAsync(InsertCombiner combiner, object?[] values, CancellationToken cancellationToken)
+    {
+        await OpenAsync(cancellationToken).ConfigureAwait(false);
+        return await combiner.InsertAsync(values, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Inserts rows in one transaction and returns their ids (0 for rows skipped by <see cref="OnConflict.Ignore"/>).</summary>

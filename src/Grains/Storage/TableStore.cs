@@ -131,6 +131,37 @@ internal sealed class TableStore : IDisposable
         return new WriteResult(ids, affected);
     }
 
+    /// <summary>
+    /// Inserts each row of <paramref name="rows"/> as its own write into the open transaction: a row
+    /// that fails is rolled back alone and its typed error recorded, the others stay. Only a lost
+    /// transaction (SQLite rolled it back) fails them all.
+    /// </summary>
+    public InsertEachResult InsertEach(RowBatch rows, InsertOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        if (rows.Columns is null || rows.Rows is null) throw new MalformedMessageException("A batch has no columns or no rows; nothing was written.");
+        if (options?.ProducerId is not null) throw new InvalidQueryException("Rows inserted one by one carry no producer sequence; insert them as one batch.");
+        var ids = new long[rows.Count];
+        Exception?[]? errors = null;
+        for (var i = 0; i < ids.Length; i++)
+        {
+            try
+            {
+                var result = Insert(new RowBatch(rows.Columns, [rows.Rows[i]]), options ?? InsertOptions.Default);
+                ids[i] = result.Ids.Length > 0 ? result.Ids[0] : 0;
+            }
+            catch (TransactionLostException)
+            {
+                throw;
+            }
+            catch (Exception e)
+            {
+                (errors ??= new Exception?[ids.Length])[i] = Typed(e);
+            }
+        }
+        return new InsertEachResult(ids, errors);
+    }
+
     /// <summary>The rows <paramref name="query"/> selects, file columns read from their files.</summary>
     public RowSet Select(SelectQuery query)
     {
