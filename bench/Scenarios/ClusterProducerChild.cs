@@ -28,7 +28,7 @@ public static class ClusterProducerChild
     /// <summary>The table the warm-up writes (never counted).</summary>
     public const string WarmupTable = "bench_warmup";
 
-    private const int WarmupBatches = 10;
+    private const double WarmupSeconds = 1;
 
     /// <summary>Runs the child; <paramref name="args"/> are its options after <see cref="Mode"/>.</summary>
     public static async Task<int> RunAsync(ArgReader args, CancellationToken cancellationToken)
@@ -43,8 +43,10 @@ public static class ClusterProducerChild
         await using var client = await DocTableClient.ConnectAsync(cluster, TimeSpan.FromMinutes(2), cancellationToken);
         await client.Table<SimpleRow>(BenchTable.Name).OpenAsync(cancellationToken);
         await client.Table<SimpleRow>(WarmupTable).OpenAsync(cancellationToken);
+        // A second of warm-up, so this process and the silo run optimized code when the clock starts.
         var warmup = new Sender(client.GrainFactory.GetGrain<ITableGrain>(WarmupTable), producerId + "-warmup", process, null);
-        for (var i = 0; i < WarmupBatches; i++) await warmup.SendAsync(cancellationToken);
+        var warmupBudget = new RunContext(TimeSpan.FromSeconds(WarmupSeconds), "").StartBudget(1);
+        while (warmupBudget.More(warmup.Sent)) await warmup.SendAsync(cancellationToken);
         await warmup.CommittedAsync(cancellationToken);
 
         Console.WriteLine(DocTableWayChild.Ready);

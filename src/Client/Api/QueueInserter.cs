@@ -47,7 +47,7 @@ public sealed class QueueInserter<T> : IAsyncDisposable where T : new()
     {
         var values = _mapper.ToStorageRow(row);
         if (_opened is not { IsCompletedSuccessfully: true }) return OpenAndAddAsync([values], cancellationToken);
-        return Add([values], cancellationToken);
+        return Add(values, null, cancellationToken);
     }
 
     /// <summary>Adds many rows; whole chunks are committed before it completes.</summary>
@@ -91,16 +91,18 @@ public sealed class QueueInserter<T> : IAsyncDisposable where T : new()
     private async Task OpenAndAddAsync(List<object?[]> rows, CancellationToken cancellationToken)
     {
         await EnsureOpenAsync(cancellationToken).ConfigureAwait(false);
-        await Add(rows, cancellationToken).ConfigureAwait(false);
+        await Add(null, rows, cancellationToken).ConfigureAwait(false);
     }
 
-    private Task Add(List<object?[]> rows, CancellationToken cancellationToken)
+    /// <summary>Adds one <paramref name="row"/> or many <paramref name="rows"/> (no list per row on the hot path).</summary>
+    private Task Add(object?[]? row, List<object?[]>? rows, CancellationToken cancellationToken)
     {
         bool start, full;
         lock (_gate)
         {
             ThrowError();
-            _rows.AddRange(rows);
+            if (row is not null) _rows.Add(row);
+            else _rows.AddRange(rows!);
             start = _idle is null;
             if (start)
             {
