@@ -110,6 +110,7 @@ public sealed class QueueInserterTests
         var client = await store.StartAsync();
         var inserter = client.Table<SimpleRow>(Table).GetQueueInserter(chunkSize: 100);
         for (var i = 0; i < 3; i++) await inserter.InsertAsync(Row(i));
+        Assert.Equal(3, await inserter.GetPendingAsync()); // the three rows are in the grain now, not on their way
 
         // Collection deactivates the idle inserter in the background: its flush lands shortly after the call returns.
         await client.GrainFactory.GetGrain<IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero);
