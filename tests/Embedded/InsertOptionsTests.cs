@@ -64,6 +64,33 @@ public sealed class InsertOptionsTests
         Assert.Equal(4, await grain2.CountAsync(null));
     }
 
+    /// <summary>
+    /// Two silos on one data directory (as two DocTable processes on one folder): each has its own table
+    /// grain and connection to the file. Whether a batch is a duplicate is read from the file, so a
+    /// batch the other silo stored is recognised, and one it did not store is not mistaken for one.
+    /// </summary>
+    [Fact]
+    public async Task ProducerSequences_AreReadFromTheFile_NotFromWhatThisSiloRemembers()
+    {
+        await using var store = new TempStore();
+        var a = (await store.StartAsync()).GrainFactory.GetGrain<ITableGrain>(Table);
+        var b = (await store.StartAsync()).GrainFactory.GetGrain<ITableGrain>(Table);
+        await a.OpenAsync(RowMapper<KeyedRow>.Instance.Schema);
+        Task<WriteResult> Send(ITableGrain g, long sequence, string key)
+            => g.InsertAsync(new RowBatch(Columns, [[key, 1L]]), new InsertOptions(ProducerId: "shared", Sequence: sequence));
+
+        Assert.False((await Send(a, 1, "a1")).Duplicate);
+        Assert.False((await Send(a, 3, "a3")).Duplicate);   // 2 is still missing
+        Assert.True((await Send(b, 1, "b1")).Duplicate);    // b never saw 1, but the file holds it
+        Assert.True((await Send(b, 3, "b3")).Duplicate);
+        Assert.False((await Send(b, 2, "b2")).Duplicate);   // the gap is filled by the other silo
+        Assert.True((await Send(a, 2, "a2")).Duplicate);    // and a learns it from the file
+        var progress = await a.GetProducerProgressAsync("shared");
+        Assert.Equal(3, progress.Contiguous);
+        Assert.Empty(progress.Above);
+        Assert.Equal(["a1", "a3", "b2"], store.Query(Table, $"SELECT key FROM {Table} ORDER BY id").Select(r => (string)r[0]!));
+    }
+
     [Fact]
     public async Task ARejectedBatch_DoesNotAdvanceTheProducerSequence()
     {
