@@ -19,7 +19,7 @@ public sealed class ChildProcess : IAsyncDisposable
     /// <summary>Starts <c>dotnet DocTable.Orleans.Bench.dll</c> with <paramref name="args"/>.</summary>
     public static ChildProcess Start(IEnumerable<string> args)
     {
-        var info = new ProcessStartInfo(Client.Tools.SiloProcess.DotnetHost())
+        var info = new ProcessStartInfo(Client.Tools.OsProcess.DotnetHost())
         {
             UseShellExecute = false,
             RedirectStandardInput = true,

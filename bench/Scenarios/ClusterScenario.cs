@@ -36,9 +36,9 @@ public sealed class ClusterScenario(int k) : Scenario(k, "FULL")
     public override async Task<RunResult> RunAsync(RunContext context, CancellationToken cancellationToken)
     {
         await using var redis = await PrivateRedis.StartAsync(cancellationToken: cancellationToken);
-        var cluster = redis.ClusterUri("bench-" + Guid.NewGuid().ToString("N")[..8]);
+        var cluster = redis.ClusterAddress("bench-" + Guid.NewGuid().ToString("N")[..8]);
         var data = Directory.CreateDirectory(Path.Combine(context.WorkDirectory, "silo")).FullName;
-        await using var silo = await SiloProcess.StartAsync(cluster, data, cancellationToken: cancellationToken);
+        await using var silo = await SiloProcess.StartAsync(new SiloProcessOptions(data) { Cluster = cluster }, cancellationToken);
         await using var client = await DocTableClient.ConnectAsync(cluster, TimeSpan.FromMinutes(2), cancellationToken);
         var table = client.Table<SimpleRow>(BenchTable.Name);
         await table.OpenAsync(cancellationToken);
@@ -55,17 +55,17 @@ public sealed class ClusterScenario(int k) : Scenario(k, "FULL")
         });
         await fleet.ReadyAsync(cancellationToken);
 
-        var siloCpu = ProcessStats.CpuSeconds(silo.Id);
+        var siloCpu = ProcessStats.CpuSeconds(silo.Process.Id);
         var started = Stopwatch.GetTimestamp();
         var reports = await fleet.GoAndCollectAsync(Id, cancellationToken);
         var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
-        siloCpu = ProcessStats.CpuSeconds(silo.Id) - siloCpu;
+        siloCpu = ProcessStats.CpuSeconds(silo.Process.Id) - siloCpu;
         var counted = await table.CountAsync(cancellationToken: cancellationToken);
 
         var rows = reports.Sum(r => r.Rows);
         var producerCpu = reports.Sum(r => r.CpuSeconds);
         var error = reports.FirstOrDefault(r => r.Error is not null)?.Error;
-        var siloRss = ProcessStats.PeakRssMb(silo.Id);
+        var siloRss = ProcessStats.PeakRssMb(silo.Process.Id);
         var note = string.Create(c,
             $"silo peak RSS {siloRss:0} MB, producers max {reports.Max(r => r.PeakRssMb):0} MB; " +
             $"CPU µs/row: silo {ChildFleet.PerRow(siloCpu, rows):0.0}, producers {ChildFleet.PerRow(producerCpu, rows):0.0}; " +

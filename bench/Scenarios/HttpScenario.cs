@@ -43,8 +43,8 @@ public sealed class HttpScenario(int k) : Scenario(k, "FULL")
     {
         var root = ClientRoot() ?? throw new InvalidOperationException("clients/python not found");
         var data = Directory.CreateDirectory(Path.Combine(context.WorkDirectory, "silo")).FullName;
-        await using var silo = await SiloProcess.StartStandaloneAsync(data, cancellationToken: cancellationToken);
-        var url = silo.HttpUrl ?? throw new InvalidOperationException("The silo reported no HTTP endpoint.");
+        await using var silo = await SiloProcess.StartAsync(new SiloProcessOptions(data), cancellationToken);
+        var url = silo.HttpUrl;
         using var http = new HttpClient { BaseAddress = new Uri(url), Timeout = TimeSpan.FromMinutes(2) };
         const string Schema = "{\"columns\": {\"id\": \"id\", \"updated\": \"updated\", \"process\": \"text\", \"number\": {\"type\": \"int32\", \"nullable\": false}}}";
         foreach (var table in new[] { BenchTable.Name, ClusterProducerChild.WarmupTable })
@@ -65,13 +65,13 @@ public sealed class HttpScenario(int k) : Scenario(k, "FULL")
             }
             foreach (var child in children) await child.ExpectLineAsync(DocTableWayChild.Ready, cancellationToken);
 
-            var siloCpu = ProcessStats.CpuSeconds(silo.Id);
+            var siloCpu = ProcessStats.CpuSeconds(silo.Process.Id);
             var started = Stopwatch.GetTimestamp();
             foreach (var child in children) await child.SendLineAsync(DocTableWayChild.Go);
             var reports = new List<JsonElement>();
             foreach (var child in children) reports.Add(JsonDocument.Parse(await child.ReadResultAsync(cancellationToken)).RootElement.Clone());
             var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
-            siloCpu = ProcessStats.CpuSeconds(silo.Id) - siloCpu;
+            siloCpu = ProcessStats.CpuSeconds(silo.Process.Id) - siloCpu;
             var counted = (await http.GetFromJsonAsync<JsonElement>($"/tables/{BenchTable.Name}/count", cancellationToken)).GetProperty("count").GetInt64();
 
             var rows = reports.Sum(r => r.GetProperty("rows").GetInt64());
@@ -81,7 +81,7 @@ public sealed class HttpScenario(int k) : Scenario(k, "FULL")
             foreach (var r in reports)
                 foreach (var us in r.GetProperty("latencies_us").EnumerateArray())
                     latency.Record(us.GetInt64() * Stopwatch.Frequency / 1_000_000);
-            var siloRss = ProcessStats.PeakRssMb(silo.Id);
+            var siloRss = ProcessStats.PeakRssMb(silo.Process.Id);
             var note = string.Create(c,
                 $"silo peak RSS {siloRss:0} MB, python producers max {reports.Max(r => r.GetProperty("peak_rss_mb").GetDouble()):0} MB; " +
                 $"CPU µs/row: silo {ChildFleet.PerRow(siloCpu, rows):0.0}, python producers {ChildFleet.PerRow(producerCpu, rows):0.0}; " +
@@ -104,7 +104,5 @@ public sealed class HttpScenario(int k) : Scenario(k, "FULL")
         return null;
     }
 
-    private static string? Python3Path()
-        => (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
-            .Select(dir => Path.Combine(dir, "python3")).FirstOrDefault(File.Exists);
+    private static string? Python3Path() => OsProcess.FindOnPath("python3");
 }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using DocTable.Orleans.Client.Cli;
+using DocTable.Orleans.Client.Tools;
 using DocTable.Orleans.Tests.Cluster.Support;
 using Xunit;
 using Xunit.Abstractions;
@@ -77,7 +78,7 @@ public sealed class ExactlyOnceTests(ITestOutputHelper output)
                 if (now != last) (last, lastChange) = (now, stopped.Elapsed);
             }
             var atRestart = ClusterChecks.StoredRows(run.Data, run.Table);
-            await run.Cluster.Redis.StartAsync();
+            await run.Cluster.Redis.StartAgainAsync();
             run.Cluster.Log($"Redis was down {stopped.Elapsed.TotalSeconds:0.00} s: rows {atStop:N0} -> {atRestart:N0}; producers still running: {run.Producing()}");
             Assert.True(atStop < Total, "the ingest finished before Redis stopped; the test proves nothing");
 

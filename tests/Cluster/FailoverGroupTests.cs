@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using DocTable.Orleans.Client.Cli;
+using DocTable.Orleans.Client.Tools;
 using DocTable.Orleans.Tests.Cluster.Support;
 using Xunit;
 using Xunit.Abstractions;

@@ -1,3 +1,4 @@
+using DocTable.Orleans.Client.Tools;
 using DocTable.Orleans.Tests.Cluster.Support;
 using Xunit;
 using Xunit.Abstractions;

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using DocTable.Orleans.Client.Cli;
+using DocTable.Orleans.Client.Tools;
 using DocTable.Orleans.Tests.Cluster.Support;
 using Xunit;
 using Xunit.Abstractions;

@@ -1,96 +1,124 @@
-using System.Diagnostics;
 using System.Globalization;
+using System.Net;
 
 namespace DocTable.Orleans.Client.Tools;
 
 /// <summary>
-/// A silo as a real OS process, for the benchmark and the cluster and HTTP tests: <c>dotnet
-/// DocTable.Orleans.Silo.dll [--cluster …] --data … --silo-port … --gateway-port …</c> on free ports (the
-/// built src/Silo, which sits next to any program referencing src/Client). Its output is drained
-/// continuously and the last lines kept for error messages. <see cref="StartAsync"/> returns once the
-/// silo has started (joined the cluster and serves calls). Disposing sends SIGTERM (a graceful stop)
-/// and kills the process if it has not exited within a minute.
+/// What <see cref="SiloProcess"/> starts: a silo over <see cref="Data"/>, a member of <see cref="Cluster"/>
+/// or alone on this machine (as <c>doctable serve</c> runs one) when that is null.
+/// </summary>
+/// <param name="Data">The silo's data directory.</param>
+public sealed record SiloProcessOptions(string Data)
+{
+    /// <summary>What the caller calls this silo (for messages and logs).</summary>
+    public string Name { get; init; } = "silo";
+
+    /// <summary>The cluster's address (<c>redis://HOST:PORT/ID</c>); null for a silo alone on this machine (no Redis).</summary>
+    public string? Cluster { get; init; }
+
+    /// <summary>Its failover group; null for the silo's default.</summary>
+    public string? Group { get; init; }
+
+    /// <summary>Serve the Orleans Dashboard on a free port of loopback too.</summary>
+    public bool Dashboard { get; init; }
+
+    /// <summary>Start it through <c>dotnet doctable.dll silo …</c> instead of <c>dotnet DocTable.Orleans.Silo.dll …</c>.</summary>
+    public bool ViaCli { get; init; }
+
+    /// <summary>More silo options (e.g. <c>--http-max-body</c>); not the ports, which the silo process chooses.</summary>
+    public IReadOnlyList<string> Extra { get; init; } = [];
+
+    /// <summary>More environment variables of the process (e.g. <c>DOCTABLE__HTTPTOKEN</c>).</summary>
+    public IReadOnlyDictionary<string, string>? Environment { get; init; }
+}
+
+/// <summary>
+/// A DocTable silo as a real OS process, for the benchmark and the cluster and HTTP tests:
+/// <c>dotnet DocTable.Orleans.Silo.dll [--cluster … --group …] --data … --silo-port … --gateway-port …
+/// --http 127.0.0.1:P [--dashboard 127.0.0.1:Q]</c>, or the same options through <c>dotnet doctable.dll
+/// silo …</c> (both sit next to any program referencing src/Client). Every port is explicit and free
+/// (<see cref="FreePorts"/>). It is ready once <c>GET /health</c> on its HTTP endpoint answers 200: the
+/// web endpoints start after the silo has started (and joined its cluster). Its output is captured
+/// (<see cref="Process"/>). Disposing stops it gracefully (SIGTERM; killed if it has not ended within a minute).
 /// </summary>
 public sealed class SiloProcess : IAsyncDisposable
 {
-    private const string SiloDll = "DocTable.Orleans.Silo.dll";
-    private readonly Process _process;
-    private readonly Queue<string> _tail = new();
-    private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private static readonly string[] ChosenHere = ["--silo-port", "--gateway-port", "--http", "--dashboard"];
 
-    private SiloProcess(Process process, int siloPort, int gatewayPort)
+    /// <summary>Shared client for the silos' web endpoints.</summary>
+    public static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(10) };
+
+    private SiloProcess(SiloProcessOptions options, OsProcess process, int siloPort, int gatewayPort, int httpPort, int? dashboardPort)
     {
-        _process = process;
+        Name = options.Name;
+        Group = options.Group;
+        Data = options.Data;
+        Process = process;
         SiloPort = siloPort;
         GatewayPort = gatewayPort;
+        HttpPort = httpPort;
+        DashboardPort = dashboardPort;
     }
 
-    /// <summary>The silo's pid.</summary>
-    public int Id => _process.Id;
+    /// <summary>What the caller calls this silo.</summary>
+    public string Name { get; }
 
-    /// <summary>Its silo-to-silo port (the port in its silo address, e.g. in <see cref="TableStats.Silo"/>).</summary>
+    /// <summary>Its failover group, when one was given.</summary>
+    public string? Group { get; }
+
+    /// <summary>Its data directory.</summary>
+    public string Data { get; }
+
+    /// <summary>The process (its pid, output, exit).</summary>
+    public OsProcess Process { get; }
+
+    /// <summary>Silo-to-silo port (the port in its silo address, e.g. in <see cref="TableStats.Silo"/>).</summary>
     public int SiloPort { get; }
 
-    /// <summary>Its gateway port.</summary>
+    /// <summary>Port clients connect to.</summary>
     public int GatewayPort { get; }
 
-    /// <summary>The URL its HTTP endpoint listens on (<c>http://127.0.0.1:PORT</c>), once started; the first one it reports.</summary>
-    public string? HttpUrl { get; private set; }
+    /// <summary>Port of the HTTP endpoint on loopback (<c>/health</c>, the table API, <c>/metrics</c>).</summary>
+    public int HttpPort { get; }
 
-    /// <summary>True once the process has ended.</summary>
-    public bool HasExited => _process.HasExited;
+    /// <summary>The HTTP endpoint, <c>http://127.0.0.1:PORT</c>.</summary>
+    public string HttpUrl => $"http://127.0.0.1:{HttpPort}";
 
-    /// <summary>Its exit code, once it has ended.</summary>
-    public int ExitCode => _process.ExitCode;
+    /// <summary>Port of the Orleans Dashboard, when started with one.</summary>
+    public int? DashboardPort { get; }
 
-    /// <summary>
-    /// Starts a silo of <paramref name="cluster"/> over <paramref name="data"/> in <paramref name="group"/>,
-    /// with <paramref name="extra"/> options, and waits (up to two minutes) until it has started.
-    /// </summary>
-    public static Task<SiloProcess> StartAsync(string cluster, string data, string group = "default", IEnumerable<string>? extra = null, CancellationToken cancellationToken = default)
-        => StartProcessAsync(["--cluster", cluster, "--data", data, "--group", group, .. extra ?? []], null, cancellationToken);
-
-    /// <summary>
-    /// Starts a silo alone on this machine (no cluster, no Redis) over <paramref name="data"/>, as
-    /// <c>doctable serve</c> runs one: its HTTP endpoint on loopback on a free port unless
-    /// <paramref name="extra"/> gives <c>--http</c>; <see cref="HttpUrl"/> is where it listens.
-    /// <paramref name="environment"/> adds variables (e.g. <c>DOCTABLE__HTTPTOKEN</c>).
-    /// </summary>
-    public static Task<SiloProcess> StartStandaloneAsync(string data, IEnumerable<string>? extra = null, IReadOnlyDictionary<string, string>? environment = null, CancellationToken cancellationToken = default)
+    /// <summary>Starts a silo process as <paramref name="options"/> say; does not wait until it is ready (<see cref="WaitReadyAsync"/>).</summary>
+    public static SiloProcess Start(SiloProcessOptions options)
     {
-        List<string> args = ["--data", data, .. extra ?? []];
-        if (!args.Contains("--http")) args.AddRange(["--http", "127.0.0.1:0"]);
-        return StartProcessAsync(args, environment, cancellationToken);
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.Extra.FirstOrDefault(ChosenHere.Contains) is { } chosen)
+            throw new ArgumentException($"{chosen} is chosen by {nameof(SiloProcess)} (a free port), not given in {nameof(SiloProcessOptions.Extra)}.", nameof(options));
+        int siloPort = FreePorts.Next(), gatewayPort = FreePorts.Next(), httpPort = FreePorts.Next();
+        int? dashboardPort = options.Dashboard ? FreePorts.Next() : null;
+        var c = CultureInfo.InvariantCulture;
+        List<string> args = [];
+        if (options.Cluster is { } cluster) args.AddRange(["--cluster", cluster]);
+        if (options.Group is { } group) args.AddRange(["--group", group]);
+        args.AddRange(["--data", options.Data, "--silo-port", siloPort.ToString(c), "--gateway-port", gatewayPort.ToString(c),
+            "--http", $"127.0.0.1:{httpPort.ToString(c)}"]);
+        if (dashboardPort is { } port) args.AddRange(["--dashboard", $"127.0.0.1:{port.ToString(c)}"]);
+        args.AddRange(options.Extra);
+        var process = options.ViaCli
+            ? OsProcess.Dotnet(options.Name, "doctable.dll", ["silo", .. args], options.Environment)
+            : OsProcess.Dotnet(options.Name, "DocTable.Orleans.Silo.dll", args, options.Environment);
+        return new SiloProcess(options, process, siloPort, gatewayPort, httpPort, dashboardPort);
     }
 
-    private static async Task<SiloProcess> StartProcessAsync(List<string> args, IReadOnlyDictionary<string, string>? environment, CancellationToken cancellationToken)
+    /// <summary>
+    /// Starts a silo process as <paramref name="options"/> say and waits (up to two minutes) until it is
+    /// ready; when it does not get ready, stops it and fails with its output.
+    /// </summary>
+    public static async Task<SiloProcess> StartAsync(SiloProcessOptions options, CancellationToken cancellationToken = default)
     {
-        var dll = Path.Combine(AppContext.BaseDirectory, SiloDll);
-        if (!File.Exists(dll)) throw new FileNotFoundException($"{SiloDll} is not next to this program; build the solution (dotnet build -c Release).", dll);
-        var info = new ProcessStartInfo(DotnetHost()) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        int siloPort = FreePorts.Next(), gatewayPort = FreePorts.Next();
-        var c = CultureInfo.InvariantCulture;
-        foreach (var a in new[] { dll, "--silo-port", siloPort.ToString(c), "--gateway-port", gatewayPort.ToString(c) })
-            info.ArgumentList.Add(a);
-        foreach (var a in args) info.ArgumentList.Add(a);
-        foreach (var (name, value) in environment ?? new Dictionary<string, string>()) info.Environment[name] = value;
-        info.Environment["Logging__Console__FormatterName"] = "simple";
-        info.Environment["Logging__Console__FormatterOptions__SingleLine"] = "true";
-        info.Environment["Logging__LogLevel__Default"] = "Warning";
-        info.Environment["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Information";
-        var silo = new SiloProcess(new Process { StartInfo = info }, siloPort, gatewayPort);
-        silo._process.OutputDataReceived += (_, e) => silo.Append(e.Data);
-        silo._process.ErrorDataReceived += (_, e) => silo.Append(e.Data);
-        silo._process.Start();
-        silo._process.BeginOutputReadLine();
-        silo._process.BeginErrorReadLine();
+        var silo = Start(options);
         try
         {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(TimeSpan.FromMinutes(2));
-            var exited = silo._process.WaitForExitAsync(timeout.Token);
-            if (await Task.WhenAny(silo._started.Task, exited) != silo._started.Task)
-                throw new InvalidOperationException($"The silo (pid {silo.Id}) {(silo._process.HasExited ? "exited" : "did not start within 2 minutes")}: {silo.Tail}");
+            await silo.WaitReadyAsync(cancellationToken: cancellationToken);
             return silo;
         }
         catch
@@ -100,59 +128,64 @@ public sealed class SiloProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>The silo's last output lines.</summary>
-    public string Tail
+    /// <summary>
+    /// Waits until <c>/health</c> answers 200; fails with the silo's output when it ends first or after
+    /// <paramref name="timeout"/> (two minutes unless given).
+    /// </summary>
+    public async Task WaitReadyAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
-        get { lock (_tail) return string.Join(" | ", _tail); }
+        var bound = timeout ?? TimeSpan.FromMinutes(2);
+        var deadline = DateTime.UtcNow + bound;
+        while (true)
+        {
+            if (Process.HasExited)
+                throw new InvalidOperationException($"{Name} (pid {Process.Id}) ended with exit code {Process.ExitCode} before it was ready:\n{Process.Tail(40)}");
+            if (await GetStatusAsync(HttpPort, "/health", cancellationToken) == HttpStatusCode.OK) return;
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"{Name} (pid {Process.Id}) was not ready within {bound}:\n{Process.Tail(40)}");
+            await Task.Delay(100, cancellationToken);
+        }
     }
 
-    /// <summary>Sends SIGTERM (a graceful stop: flush, commit, leave the cluster) and waits up to <paramref name="timeout"/> for the exit.</summary>
-    public async Task TerminateAsync(TimeSpan? timeout = null)
+    /// <summary>The status of <c>GET http://127.0.0.1:<paramref name="port"/><paramref name="path"/></c>, or null when nothing answers.</summary>
+    public static async Task<HttpStatusCode?> GetStatusAsync(int port, string path, CancellationToken cancellationToken = default)
     {
-        if (_process.HasExited) return;
-        using (var term = Process.Start("kill", ["-TERM", Id.ToString(CultureInfo.InvariantCulture)])!) await term.WaitForExitAsync();
-        using var wait = new CancellationTokenSource(timeout ?? TimeSpan.FromMinutes(1));
         try
         {
-            await _process.WaitForExitAsync(wait.Token);
+            using var response = await Http.GetAsync($"http://127.0.0.1:{port}{path}", cancellationToken);
+            return response.StatusCode;
         }
-        catch (OperationCanceledException)
+        catch (Exception e) when (e is HttpRequestException || (e is TaskCanceledException && !cancellationToken.IsCancellationRequested))
         {
-            Kill();
-            await _process.WaitForExitAsync();
+            return null;
         }
     }
 
-    /// <summary>Kills the process at once (SIGKILL, as <c>kill -9</c>).</summary>
-    public void Kill()
+    /// <summary>True when <paramref name="siloAddress"/> (Orleans' <c>S127.0.0.1:PORT:GENERATION</c>, as <see cref="TableStats.Silo"/> gives it) is this silo's.</summary>
+    public bool Is(string siloAddress) => PortOf(siloAddress) == SiloPort;
+
+    /// <summary>The port in an Orleans silo address <c>S127.0.0.1:PORT:GENERATION</c>.</summary>
+    public static int PortOf(string siloAddress)
     {
-        if (!_process.HasExited) _process.Kill(entireProcessTree: true);
+        ArgumentNullException.ThrowIfNull(siloAddress);
+        var parts = siloAddress.Split(':');
+        if (parts.Length < 3 || !int.TryParse(parts[^2], NumberStyles.None, CultureInfo.InvariantCulture, out var port))
+            throw new FormatException($"'{siloAddress}' is not a silo address S<ip>:<port>:<generation>.");
+        return port;
     }
 
-    private void Append(string? line)
-    {
-        if (line is null) return;
-        lock (_tail)
-        {
-            _tail.Enqueue(line);
-            while (_tail.Count > 30) _tail.Dequeue();
-        }
-        const string Listening = "Now listening on: ";
-        if (HttpUrl is null && line.IndexOf(Listening, StringComparison.Ordinal) is var at and >= 0) HttpUrl = line[(at + Listening.Length)..].Trim();
-        if (line.Contains("Application started", StringComparison.Ordinal)) _started.TrySetResult();
-    }
+    /// <summary>kill -9, then waits until the process is gone.</summary>
+    public Task KillAsync() => Process.KillAsync();
 
-    /// <summary>The dotnet host running this program (so children use the same runtime).</summary>
-    public static string DotnetHost()
-        => Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host
-            : Environment.ProcessPath is { } path && Path.GetFileNameWithoutExtension(path).Equals("dotnet", StringComparison.OrdinalIgnoreCase) ? path
-            : "dotnet";
+    /// <summary>SIGTERM (a graceful stop: flush, commit, leave the cluster); does not wait for the process to end.</summary>
+    public void Terminate() => Process.Terminate();
 
-
-    /// <inheritdoc/>
+    /// <summary>Stops the silo gracefully (SIGTERM, killed if it has not ended within a minute) and releases the process.</summary>
     public async ValueTask DisposeAsync()
     {
-        await TerminateAsync();
-        _process.Dispose();
+        await Process.StopAsync();
+        await Process.DisposeAsync();
     }
+
+    /// <inheritdoc/>
+    public override string ToString() => $"{Name} ({(Group is null ? "" : $"group {Group}, ")}pid {Process.Id}, silo port {SiloPort})";
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using DocTable.Orleans.Client.Tools;
 using Microsoft.Data.Sqlite;
 using Xunit;
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using DocTable.Orleans.Client.Tools;
 using Xunit.Abstractions;
 
 namespace DocTable.Orleans.Tests.Cluster.Support;
@@ -72,7 +73,7 @@ public sealed class ClusterHarness : IAsyncDisposable
     /// <summary>Starts one silo of the cluster (not waiting until it is ready).</summary>
     public SiloProcess StartSilo(string name, string group, string data, bool dashboard = false, bool viaCli = false)
     {
-        var silo = SiloProcess.Start(name, Cluster, group, data, dashboard, viaCli);
+        var silo = SiloProcess.Start(new SiloProcessOptions(data) { Name = name, Cluster = Cluster, Group = group, Dashboard = dashboard, ViaCli = viaCli });
         lock (_processes)
         {
             _silos.Add(silo);

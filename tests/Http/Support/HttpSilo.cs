@@ -36,7 +36,7 @@ public sealed class HttpSilo : IAsyncLifetime
     /// <inheritdoc/>
     public async Task InitializeAsync()
     {
-        _silo = await SiloProcess.StartStandaloneAsync(Data, Options, Environment);
+        _silo = await SiloProcess.StartAsync(new SiloProcessOptions(Data) { Name = "http silo", Extra = [.. Options], Environment = Environment });
         Assert.NotNull(_silo.HttpUrl);
         Http = new HttpClient { BaseAddress = new Uri(Url), Timeout = TimeSpan.FromMinutes(2) };
     }
@@ -50,7 +50,7 @@ public sealed class HttpSilo : IAsyncLifetime
     }
 
     /// <summary>The last lines the silo printed, for failure messages.</summary>
-    public string Tail => _silo?.Tail ?? "";
+    public string Tail => _silo?.Process.Tail(30) ?? "";
 
     /// <summary>Creates <paramref name="table"/> from <paramref name="schemaJson"/>; asserts 200.</summary>
     public async Task CreateAsync(string table, string schemaJson)

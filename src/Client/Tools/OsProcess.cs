@@ -2,18 +2,19 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 
-namespace DocTable.Orleans.Tests.Cluster.Support;
+namespace DocTable.Orleans.Client.Tools;
 
 /// <summary>
-/// A real OS process started by a test (a silo, a producer, a CLI command, redis-server) with its
-/// standard output and error captured line by line, so a test can wait for output, kill -9 it, send
-/// it SIGTERM and read how it ended. Disposing kills it if it still runs.
+/// A real OS process started by the tests or the benchmark (a silo, a producer, a CLI command,
+/// redis-server) with its standard output and error captured line by line, so the caller can wait
+/// for output, kill -9 it, send it SIGTERM and read how it ended. Disposing kills it if it still runs.
 /// </summary>
 public sealed class OsProcess : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly StringBuilder _output = new();
     private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private bool _disposed;
 
     private OsProcess(string name, Process process)
     {
@@ -21,7 +22,7 @@ public sealed class OsProcess : IAsyncDisposable
         _process = process;
     }
 
-    /// <summary>What the test calls this process (for messages and logs).</summary>
+    /// <summary>What the caller calls this process (for messages and logs).</summary>
     public string Name { get; }
 
     /// <summary>The process id.</summary>
@@ -30,7 +31,7 @@ public sealed class OsProcess : IAsyncDisposable
     /// <summary>The command line, for messages.</summary>
     public string CommandLine => $"{_process.StartInfo.FileName} {string.Join(' ', _process.StartInfo.ArgumentList)}";
 
-    /// <summary>Everything written so far to standard output and error, in arrival order.</summary>
+    /// <summary>Everything written so far to standard output and error, in arrival order, each line after its arrival time (<c>[  1.234] </c>).</summary>
     public string Output
     {
         get { lock (_output) return _output.ToString(); }
@@ -45,7 +46,10 @@ public sealed class OsProcess : IAsyncDisposable
     /// <summary>The exit code (once ended).</summary>
     public int ExitCode => _process.ExitCode;
 
-    /// <summary>Starts <paramref name="fileName"/> with <paramref name="args"/>; <paramref name="environment"/> adds variables.</summary>
+    /// <summary>
+    /// Starts <paramref name="fileName"/> with <paramref name="args"/> in the folder of this program;
+    /// <paramref name="environment"/> adds variables.
+    /// </summary>
     public static OsProcess Start(string name, string fileName, IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null)
     {
         var info = new ProcessStartInfo(fileName)
@@ -68,14 +72,14 @@ public sealed class OsProcess : IAsyncDisposable
     }
 
     /// <summary>
-    /// Starts <c>dotnet <paramref name="dll"/> …</c> from the copy next to the test assembly, logging one
-    /// line per entry and without colours.
+    /// Starts <c>dotnet <paramref name="dll"/> …</c> from the copy next to this program (the silo and
+    /// <c>doctable.dll</c> sit next to any program referencing src/Client), with the same dotnet host
+    /// (<see cref="DotnetHost"/>), logging one line per entry with its time and without colours.
     /// </summary>
     public static OsProcess Dotnet(string name, string dll, IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null)
     {
         var path = Path.Combine(AppContext.BaseDirectory, dll);
-        if (!File.Exists(path)) throw new FileNotFoundException($"{path} is missing: build tests/Tests.csproj first.");
-        var host = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } given ? given : "dotnet";
+        if (!File.Exists(path)) throw new FileNotFoundException($"{path} is missing: build the solution first (dotnet build -c Release).", path);
         var env = new Dictionary<string, string>
         {
             ["NO_COLOR"] = "1",
@@ -88,8 +92,19 @@ public sealed class OsProcess : IAsyncDisposable
             ["Logging__LogLevel__Polly"] = "Warning",
         };
         foreach (var (key, value) in environment ?? new Dictionary<string, string>()) env[key] = value;
-        return Start(name, host, [path, .. args], env);
+        return Start(name, DotnetHost(), [path, .. args], env);
     }
+
+    /// <summary>The dotnet host running this program (so children use the same runtime).</summary>
+    public static string DotnetHost()
+        => Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host
+            : Environment.ProcessPath is { } path && Path.GetFileNameWithoutExtension(path).Equals("dotnet", StringComparison.OrdinalIgnoreCase) ? path
+            : "dotnet";
+
+    /// <summary>The full path of program <paramref name="name"/> in a folder of the PATH, or null when there is none.</summary>
+    public static string? FindOnPath(string name)
+        => (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
+            .Select(dir => Path.Combine(dir, name)).FirstOrDefault(File.Exists);
 
     private void Append(string? line)
     {
@@ -138,6 +153,7 @@ public sealed class OsProcess : IAsyncDisposable
     /// <summary>kill -9 (SIGKILL), then waits until the process is gone.</summary>
     public async Task KillAsync()
     {
+        if (_disposed) return;
         if (!_process.HasExited)
         {
             try { _process.Kill(); }
@@ -149,16 +165,37 @@ public sealed class OsProcess : IAsyncDisposable
     /// <summary>Sends SIGTERM (<c>kill -TERM pid</c>); does not wait for the process to end.</summary>
     public void Terminate()
     {
-        if (_process.HasExited) return;
+        if (_disposed || _process.HasExited) return;
         using var kill = Process.Start("kill", ["-TERM", Id.ToString(CultureInfo.InvariantCulture)])!;
         kill.WaitForExit();
         if (kill.ExitCode != 0 && !_process.HasExited) throw new InvalidOperationException($"kill -TERM {Id} failed with exit code {kill.ExitCode}.");
     }
 
-    /// <inheritdoc/>
+    /// <summary>
+    /// A graceful stop: SIGTERM, then waits up to <paramref name="timeout"/> (a minute unless given) for
+    /// the process to end, and kills it (SIGKILL) when it has not.
+    /// </summary>
+    public async Task StopAsync(TimeSpan? timeout = null)
+    {
+        if (_disposed || _process.HasExited) return;
+        Terminate();
+        using var wait = new CancellationTokenSource(timeout ?? TimeSpan.FromMinutes(1));
+        try
+        {
+            await _process.WaitForExitAsync(wait.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            await KillAsync();
+        }
+    }
+
+    /// <summary>Kills the process if it still runs (SIGKILL) and releases it; a second call does nothing.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (_disposed) return;
         await KillAsync();
+        _disposed = true;
         _process.Dispose();
     }
 
