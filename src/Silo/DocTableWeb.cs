@@ -3,7 +3,6 @@ using System.Text;
 using DocTable.Orleans.Http;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using OpenTelemetry.Metrics;
@@ -35,33 +34,43 @@ public static class DocTableWeb
     /// On the HTTP endpoint: <c>GET /health</c> (200 and the silo's address while the silo runs), the
     /// table API under <c>/tables</c> (docs/HTTP.md) and <c>GET /metrics</c> in Prometheus text format;
     /// with <see cref="SiloSettings.HttpToken"/>, every request but <c>/health</c> must carry it as a
-    /// bearer token (else 401). The Orleans Dashboard on the <c>--dashboard</c> endpoint.
+    /// bearer token (else 401). The Orleans Dashboard on the <c>--dashboard</c> endpoint only. Which
+    /// endpoint a request came in on is decided by the local port of its connection, never by its
+    /// Host header (which the client writes).
     /// </summary>
     public static WebApplication MapDocTableWeb(this WebApplication app, SiloSettings settings)
     {
         ArgumentNullException.ThrowIfNull(app);
         ArgumentNullException.ThrowIfNull(settings);
-        var http = $"*:{SiloSettings.HostPort(settings.Http, "--http")}";
         var dashboardPort = settings.Dashboard is { } d ? SiloSettings.HostPort(d, "--dashboard") : (int?)null;
-        if (settings.HttpToken is { } token) app.Use(RequireToken(token, dashboardPort));
-        app.MapGet("/health", (ILocalSiloDetails silo) => Results.Ok(new { status = "ok", silo = silo.SiloAddress.ToString(), name = silo.Name }))
-            .RequireHostUnlessAny(http);
-        app.MapGroup("/tables").MapTableApi(settings.HttpMaxBody).RequireHostUnlessAny(http);
-        app.MapPrometheusScrapingEndpoint("/metrics").RequireHostUnlessAny(http);
-        if (dashboardPort is { } port)
-            app.MapOrleansDashboard().RequireHost($"*:{port}");
+        app.Use(SeparateEndpoints(dashboardPort, settings.HttpToken));
+        app.MapGet("/health", (ILocalSiloDetails silo) => Results.Ok(new { status = "ok", silo = silo.SiloAddress.ToString(), name = silo.Name }));
+        app.MapGroup("/tables").MapTableApi(settings.HttpMaxBody);
+        app.MapPrometheusScrapingEndpoint("/metrics");
+        if (dashboardPort is not null) app.MapOrleansDashboard();
         return app;
     }
 
-    /// <summary>Answers 401 to a request without <c>Authorization: Bearer <paramref name="token"/></c>, except <c>/health</c> and the dashboard's.</summary>
-    private static Func<HttpContext, RequestDelegate, Task> RequireToken(string token, int? dashboardPort)
+    /// <summary>True for the paths of the HTTP endpoint (everything else belongs to the dashboard).</summary>
+    private static bool IsApi(PathString path)
+        => path.Equals("/health", StringComparison.Ordinal) || path.Equals("/metrics", StringComparison.Ordinal) || path.StartsWithSegments("/tables", StringComparison.Ordinal);
+
+    /// <summary>
+    /// Keeps the two endpoints apart by the connection's local port: the API answers only on the HTTP
+    /// endpoint and the dashboard only on its own (404 elsewhere). On the HTTP endpoint, with a token,
+    /// every request but <c>/health</c> needs <c>Authorization: Bearer TOKEN</c> (else 401).
+    /// </summary>
+    private static Func<HttpContext, RequestDelegate, Task> SeparateEndpoints(int? dashboardPort, string? token)
     {
-        var expected = Encoding.UTF8.GetBytes(token);
+        var expected = token is null ? null : Encoding.UTF8.GetBytes(token);
         return (context, next) =>
         {
-            if (context.Request.Path.Equals("/health", StringComparison.Ordinal)
-                || (dashboardPort is { } port && port != 0 && context.Connection.LocalPort == port))
-                return next(context);
+            var onDashboard = dashboardPort is { } port && context.Connection.LocalPort == port;
+            var api = IsApi(context.Request.Path);
+            if (onDashboard == api)
+                return HttpErrors.WriteAsync(context.Response, StatusCodes.Status404NotFound, "NotFound",
+                    onDashboard ? "The dashboard's endpoint serves the dashboard only; the table API is on the silo's --http endpoint." : "No such route on this endpoint.");
+            if (onDashboard || expected is null || context.Request.Path.Equals("/health", StringComparison.Ordinal)) return next(context);
             var header = context.Request.Headers.Authorization.ToString();
             if (header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
                 && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(header[7..].Trim()), expected))
@@ -73,8 +82,4 @@ public static class DocTableWeb
                     : "The bearer token is not this silo's (--http-token); nothing was done.");
         };
     }
-
-    /// <summary>Restricts to <paramref name="host"/> unless its port is 0 (a free port, known only once bound).</summary>
-    private static TBuilder RequireHostUnlessAny<TBuilder>(this TBuilder endpoint, string host) where TBuilder : IEndpointConventionBuilder
-        => host.EndsWith(":0", StringComparison.Ordinal) ? endpoint : endpoint.RequireHost(host);
 }

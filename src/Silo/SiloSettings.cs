@@ -98,7 +98,13 @@ public sealed class SiloSettings
                 "give a bearer token with --http-token TOKEN (or DOCTABLE__HTTPTOKEN), or bind 127.0.0.1.");
         if (settings.HttpMaxBody is < 1024 or > 1L << 30)
             throw new ArgumentException($"--http-max-body must be between 1024 bytes and 1 GiB (1073741824) (got {settings.HttpMaxBody}): a batch is held whole while it is converted.");
-        if (settings.Dashboard is not null) HostPort(settings.Dashboard, "--dashboard");
+        if (settings.Dashboard is not null)
+        {
+            // The dashboard is told apart from the API by its port: it needs one of its own.
+            var dashboard = HostPort(settings.Dashboard, "--dashboard");
+            if (dashboard == 0 || dashboard == HostPort(settings.Http, "--http"))
+                throw new ArgumentException($"--dashboard '{settings.Dashboard}' needs a port of its own (not 0, not the --http port).");
+        }
         return settings;
     }
 

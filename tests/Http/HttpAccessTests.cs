@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
+using DocTable.Orleans.Client.Tools;
 using DocTable.Orleans.Tests.Embedded.Support;
 using DocTable.Orleans.Tests.Http.Support;
 using Microsoft.Extensions.Configuration;
@@ -37,6 +38,9 @@ public sealed class HttpAccessTests
         Assert.Equal(64L << 20, Settings().HttpMaxBody);
         Assert.Contains("--http-max-body", Assert.Throws<ArgumentException>(() => Settings("--http-max-body", "10")).Message);
         Assert.Contains("--http-max-body", Assert.Throws<ArgumentException>(() => Settings("--http-max-body", "4294967296")).Message);
+        Assert.Equal("127.0.0.1:9090", Settings("--http", "127.0.0.1:8080", "--dashboard", "127.0.0.1:9090").Dashboard);
+        foreach (var (http, dashboard) in new[] { ("127.0.0.1:8080", "127.0.0.1:8080"), ("127.0.0.1:8080", "127.0.0.1:0") })
+            Assert.Contains("needs a port of its own", Assert.Throws<ArgumentException>(() => Settings("--http", http, "--dashboard", dashboard)).Message);
     }
 
     [Fact]
@@ -62,7 +66,7 @@ public sealed class HttpAccessTests
     public async Task WithAToken_RequestsWithoutItGet401_AndWithItGetThrough()
     {
         // The token comes from the environment here (DOCTABLE__HTTPTOKEN); --http-token sets the same setting.
-        var silo = new HttpSilo { Options = [], Environment = new Dictionary<string, string> { ["DOCTABLE__HTTPTOKEN"] = "s3cret-token" } };
+        var silo = new HttpSilo { Options = [], Dashboard = true, Environment = new Dictionary<string, string> { ["DOCTABLE__HTTPTOKEN"] = "s3cret-token" } };
         await silo.InitializeAsync();
         try
         {
@@ -81,6 +85,20 @@ public sealed class HttpAccessTests
             }
             using (var health = await silo.Http.GetAsync("/health"))
                 Assert.Equal(HttpStatusCode.OK, health.StatusCode);   // probes need no token
+
+            // The endpoint is told by the connection's port, not by the Host header a client writes:
+            // naming the dashboard's port in Host neither opens the dashboard on the API's port nor skips the token.
+            foreach (var path in new[] { "/GrainTypes", "/tables" })
+            {
+                using var spoofed = new HttpRequestMessage(HttpMethod.Get, path);
+                spoofed.Headers.Host = $"127.0.0.1:{silo.DashboardPort}";
+                using var answer = await silo.Http.SendAsync(spoofed);
+                Assert.Equal(path == "/tables" ? HttpStatusCode.Unauthorized : HttpStatusCode.NotFound, answer.StatusCode);
+            }
+            using (var onDashboard = await SiloProcess.Http.GetAsync($"http://127.0.0.1:{silo.DashboardPort}/tables"))
+                Assert.Equal(HttpStatusCode.NotFound, onDashboard.StatusCode);   // no table API, token or not, on the dashboard's port
+            using (var grainTypes = await SiloProcess.Http.GetAsync($"http://127.0.0.1:{silo.DashboardPort}/GrainTypes"))
+                Assert.Equal(HttpStatusCode.OK, grainTypes.StatusCode);
 
             silo.Http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", "s3cret-token");
             await silo.CreateAsync("guarded", "{\"columns\": {\"process\": \"text\", \"number\": \"int\"}}");

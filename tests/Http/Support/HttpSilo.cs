@@ -33,10 +33,16 @@ public sealed class HttpSilo : IAsyncLifetime
     /// <summary>Extra environment of the silo process.</summary>
     public IReadOnlyDictionary<string, string>? Environment { get; init; }
 
+    /// <summary>Serve the Orleans Dashboard too, on a port of its own.</summary>
+    public bool Dashboard { get; init; }
+
+    /// <summary>The dashboard's port, when started with one.</summary>
+    public int? DashboardPort => _silo?.DashboardPort;
+
     /// <inheritdoc/>
     public async Task InitializeAsync()
     {
-        _silo = await SiloProcess.StartAsync(new SiloProcessOptions(Data) { Name = "http silo", Extra = [.. Options], Environment = Environment });
+        _silo = await SiloProcess.StartAsync(new SiloProcessOptions(Data) { Name = "http silo", Extra = [.. Options], Environment = Environment, Dashboard = Dashboard });
         Assert.NotNull(_silo.HttpUrl);
         Http = new HttpClient { BaseAddress = new Uri(Url), Timeout = TimeSpan.FromMinutes(2) };
     }
