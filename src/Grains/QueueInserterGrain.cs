@@ -8,6 +8,14 @@ namespace DocTable.Orleans.Grains;
 /// <c>FlushInterval</c> (a grain timer), on <see cref="FlushAsync"/>, and when it deactivates (idle or
 /// silo shutdown). A flush returns once the table has committed the chunk. A verbose inserter tells
 /// the inserting process's observer "Inserting N records." before each chunk.
+/// <para>
+/// A chunk leaves the buffer only once the table has answered for it. Each chunk is sent under this
+/// activation's producer id with a sequence number of its own, fixed when the chunk is cut: a chunk
+/// whose write failed for a reason that may pass (a timeout, a silo or the catalog down, a full disk)
+/// stays at the head and is sent again with the same sequence, so it is stored exactly once whether or
+/// not the failed attempt had committed. A chunk the table rejects (a constraint, a wrong type) is
+/// dropped, and the error goes to the caller (or, for a timed flush, to the next caller).
+/// </para>
 /// </summary>
 public sealed class QueueInserterGrain(LocalQueueInserters registry, ILogger<QueueInserterGrain> logger) : Grain, IQueueInserterGrain
 {
@@ -16,11 +24,18 @@ public sealed class QueueInserterGrain(LocalQueueInserters registry, ILogger<Que
     private long _oldestTick;
     private IGrainTimer? _timer;
     private Exception? _timerError;
+    private string? _producerId;              // this activation's producer id: grain key + "#" + a fresh id
+    private long _sequence;                   // the last sequence given to a chunk
+    private Chunk? _unsent;                   // a cut chunk whose write has not been answered yet
+
+    /// <summary>Rows cut from the head of the buffer, with the sequence they are always sent under.</summary>
+    private sealed record Chunk(List<object?[]> Rows, long Sequence);
 
     /// <inheritdoc/>
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         registry.Add(this.GetPrimaryKeyString());
+        _producerId = this.GetPrimaryKeyString() + "#" + Guid.NewGuid().ToString("N");
         return Task.CompletedTask;
     }
 
@@ -47,20 +62,23 @@ public sealed class QueueInserterGrain(LocalQueueInserters registry, ILogger<Que
     {
         ThrowTimerError();
         var written = 0;
-        while (_buffer.Count > 0 && _options is { } settings)
+        while ((_unsent is not null || _buffer.Count > 0) && _options is { } settings)
             written += await WriteChunkAsync(settings.ChunkSize, cancellationToken);
         return written;
     }
 
     /// <inheritdoc/>
-    public Task<int> GetPendingAsync(CancellationToken cancellationToken = default) => Task.FromResult(_buffer.Count);
+    public Task<int> GetPendingAsync(CancellationToken cancellationToken = default) => Task.FromResult(Pending);
+
+    /// <summary>Rows not yet written: the unsent chunk and the buffer.</summary>
+    private int Pending => (_unsent?.Rows.Count ?? 0) + _buffer.Count;
 
     /// <summary>Flushes what waits; a failure is logged, since nobody is left to receive it.</summary>
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         _timer?.Dispose();
         _timerError = null; // already logged; the rows still waiting must be flushed regardless
-        var rows = _buffer.Count;
+        var rows = Pending;
         try
         {
             await FlushAsync(CancellationToken.None);
@@ -85,7 +103,7 @@ public sealed class QueueInserterGrain(LocalQueueInserters registry, ILogger<Que
         if (options.ChunkSize < 1) throw new ArgumentOutOfRangeException(nameof(options), options.ChunkSize, "ChunkSize must be at least 1.");
         if (options.FlushInterval is { } every && every <= TimeSpan.Zero)
             throw new ArgumentOutOfRangeException(nameof(options), every, "FlushInterval must be positive.");
-        if (_options is not null && _buffer.Count > 0) await FlushAsync(cancellationToken);
+        if (_options is not null && Pending > 0) await FlushAsync(cancellationToken);
         _options = options;
         _timer?.Dispose();
         _timer = null;
@@ -97,27 +115,52 @@ public sealed class QueueInserterGrain(LocalQueueInserters registry, ILogger<Que
         }
     }
 
-    /// <summary>Writes the oldest <paramref name="chunkSize"/> rows (or all, if fewer) and waits for their commit.</summary>
+    /// <summary>
+    /// Writes the unsent chunk, or else cuts the oldest <paramref name="chunkSize"/> rows (or all, if
+    /// fewer) into a new one, and waits for its commit. The chunk stays unsent, to be sent again under
+    /// the same sequence, unless the table stored it or rejected its rows.
+    /// </summary>
     private async Task<int> WriteChunkAsync(int chunkSize, CancellationToken cancellationToken)
     {
         var settings = _options!;
-        List<object?[]> rows;
-        if (_buffer.Count <= chunkSize)
+        if (_unsent is null)
         {
-            rows = _buffer;
-            _buffer = new List<object?[]>(Math.Min(chunkSize, 4096));
+            List<object?[]> rows;
+            if (_buffer.Count <= chunkSize)
+            {
+                rows = _buffer;
+                _buffer = new List<object?[]>(Math.Min(chunkSize, 4096));
+            }
+            else
+            {
+                rows = _buffer.GetRange(0, chunkSize);
+                _buffer.RemoveRange(0, chunkSize);
+                _oldestTick = Environment.TickCount64;
+            }
+            _unsent = new Chunk(rows, ++_sequence);
         }
-        else
-        {
-            rows = _buffer.GetRange(0, chunkSize);
-            _buffer.RemoveRange(0, chunkSize);
-            _oldestTick = Environment.TickCount64;
-        }
-        if (settings.Verbose && settings.Observer is { } observer) await TellAsync(observer, settings.Table, rows.Count);
+        var chunk = _unsent;
+        if (settings.Verbose && settings.Observer is { } observer) await TellAsync(observer, settings.Table, chunk.Rows.Count);
         var table = GrainFactory.GetGrain<ITableGrain>(settings.Table);
-        await table.InsertAsync(new RowBatch(settings.Columns, rows), InsertOptions.Default, cancellationToken);
-        return rows.Count;
+        try
+        {
+            await table.InsertAsync(new RowBatch(settings.Columns, chunk.Rows), new InsertOptions(OnConflict.Fail, _producerId, chunk.Sequence), cancellationToken);
+        }
+        catch (Exception e) when (RowsRejected(e))
+        {
+            _unsent = null;   // the table's answer about these rows: sending them again cannot help
+            throw;
+        }
+        _unsent = null;
+        return chunk.Rows.Count;
     }
+
+    /// <summary>
+    /// True when the table refused the rows themselves (nothing of the chunk is stored, and never will
+    /// be); false for failures that may pass — of a silo, the connection, the catalog or the disk.
+    /// </summary>
+    private static bool RowsRejected(Exception e)
+        => e is DocTableException and not (StorageException or TableUnavailableException or ClusterUnavailableException);
 
     /// <summary>Tells the inserting process about a chunk; an observer that is gone does not stop the flush.</summary>
     private async Task TellAsync(IQueueInserterObserver observer, string table, int rows)
@@ -138,10 +181,10 @@ public sealed class QueueInserterGrain(LocalQueueInserters registry, ILogger<Que
     /// </summary>
     private async Task OnTimerAsync(CancellationToken cancellationToken)
     {
-        if (_buffer.Count > 0 && _timerError is null && _options?.FlushInterval is { } interval
-            && Environment.TickCount64 - _oldestTick >= (long)interval.TotalMilliseconds)
+        if (Pending > 0 && _timerError is null && _options?.FlushInterval is { } interval
+            && (_unsent is not null || Environment.TickCount64 - _oldestTick >= (long)interval.TotalMilliseconds))
         {
-            var rows = _buffer.Count;
+            var rows = Pending;
             try
             {
                 await FlushAsync(cancellationToken);

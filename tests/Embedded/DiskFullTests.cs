@@ -88,6 +88,36 @@ public sealed class DiskFullTests(ITestOutputHelper output)
         }
     }
 
+    /// <summary>
+    /// A queue inserter's chunk that meets a full disk is not lost: the error reaches the producer, the
+    /// rows stay pending, and the next flush once space returns stores each of them exactly once.
+    /// </summary>
+    [TmpfsFact]
+    public async Task DiskFull_UnderAQueueInserter_KeepsTheChunk_AndTheNextFlushStoresItOnce()
+    {
+        using var mount = TmpfsMount.Create("2m");
+        await using var client = await DocTableClient.StartEmbeddedAsync(mount.Path);
+        var table = client.Table<FillRow>("q");
+        await table.InsertManyAsync(Rows("base", 10, 100));
+        var filler = Path.Combine(mount.Path, "filler");
+        mount.Fill(filler, leave: 256 * 1024);
+
+        await using var inserter = table.GetQueueInserter(chunkSize: 100);
+        var full = await Assert.ThrowsAsync<StorageFullException>(() => inserter.InsertManyAsync(Rows("queued", 130, 4000)));
+        Assert.Contains(mount.Path, full.Message);
+        Assert.Equal(130, await inserter.GetPendingAsync());
+        Assert.Equal(10, await table.CountAsync());
+        await Assert.ThrowsAsync<StorageFullException>(() => inserter.FlushAsync());   // still full: still kept
+        Assert.Equal(130, await inserter.GetPendingAsync());
+
+        File.Delete(filler);
+        Assert.Equal(130, await inserter.FlushAsync());
+        Assert.Equal(0, await inserter.GetPendingAsync());
+        Assert.Equal(130, await table.CountAsync(table["writer"] == "queued"));
+        var numbers = (await table.SelectAsync(table["writer"] == "queued")).Select(r => r.N).Order().ToArray();
+        Assert.Equal(Enumerable.Range(0, 130), numbers);
+    }
+
     public sealed class FileRow
     {
         [IdColumn] public long Id { get; set; }
