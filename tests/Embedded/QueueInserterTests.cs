@@ -204,4 +204,74 @@ public sealed class QueueInserterTests
         Assert.Equal(1, await inserter.FlushAsync());
         Assert.Equal(new[] { "later", "taken" }, (await db.SelectAsync()).Select(r => r.Key).Order());
     }
+
+    [Fact]
+    public async Task ACancelledInsert_AddsNothing()
+    {
+        await using var store = new TempStore();
+        var client = await store.StartAsync();
+        var db = client.Table<SimpleRow>(Table);
+        await using var inserter = db.GetQueueInserter(chunkSize: 100);
+        using var cancelled = new CancellationTokenSource();
+        cancelled.Cancel();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => inserter.InsertAsync(Row(0), cancelled.Token));   // before the table is opened
+        await inserter.InsertAsync(Row(1));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => inserter.InsertAsync(Row(2), cancelled.Token));   // once it is
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => inserter.InsertManyAsync([Row(3), Row(4)], cancelled.Token));
+
+        Assert.Equal(1, await inserter.FlushAsync());
+        Assert.Equal(new[] { 1 }, await NumbersAsync(client));
+    }
+
+    /// <summary>
+    /// A call whose rows fill a chunk returns once the hand-over carrying them is answered (the chunks it
+    /// filled committed), even while other callers keep adding rows without waiting; FlushAsync returns
+    /// with every row added before it committed. Nothing is lost or doubled.
+    /// </summary>
+    [Fact]
+    public async Task AFillingInsertAndFlush_Return_WhileOthersKeepAdding()
+    {
+        await using var store = new TempStore();
+        var client = await store.StartAsync();
+        var db = client.Table<SimpleRow>(Table);
+        await using var inserter = db.GetQueueInserter(chunkSize: 50);
+        await inserter.InsertAsync(Row(-1, "open"));
+
+        using var stop = new CancellationTokenSource();
+        var added = new int[2];
+        var unawaited = new System.Collections.Concurrent.ConcurrentBag<Task>();
+        var adders = Enumerable.Range(0, 2).Select(a => Task.Run(async () =>
+        {
+            for (var i = 0; !stop.IsCancellationRequested; i++)
+            {
+                var insert = inserter.InsertAsync(Row(i, "adder" + a));   // not awaited: rows keep coming
+                if (!insert.IsCompleted) unawaited.Add(insert);
+                added[a] = i + 1;
+                if (i % 16 == 0) await Task.Delay(1);   // a steady stream the table keeps up with (some 10,000 rows/s)
+            }
+        })).ToArray();
+        try
+        {
+            await Wait.UntilAsync(() => Task.FromResult(added[0] > 200 && added[1] > 200), "both adders are adding");
+            for (var round = 0; round < 5; round++)
+            {
+                await inserter.InsertManyAsync(Enumerable.Range(0, 50).Select(i => Row(i, "filler" + round))).WaitAsync(TimeSpan.FromMinutes(2));
+                var before = added.Sum();
+                await inserter.FlushAsync().WaitAsync(TimeSpan.FromMinutes(2));
+                Assert.True(await db.CountAsync(db["process"] != "open") >= before + 50 * (round + 1), "FlushAsync wrote every row added before it");
+            }
+            Assert.False(adders.Any(a => a.IsCompleted), "the adders were still adding throughout");
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await Task.WhenAll(adders);
+        }
+        await Task.WhenAll(unawaited);
+        await inserter.FlushAsync();
+        Assert.Equal(1 + 5 * 50 + added.Sum(), await db.CountAsync());
+        for (var a = 0; a < 2; a++)
+            Assert.Equal(added[a], await db.CountAsync(db["process"] == "adder" + a));
+    }
 }

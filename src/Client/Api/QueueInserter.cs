@@ -10,6 +10,13 @@ namespace DocTable.Orleans;
 /// time carries every row added since the previous call returned. So a fast producer pays one grain
 /// call per many rows, and rows never stay here longer than one call takes.
 /// </para>
+/// <para>
+/// Errors: when the table rejects a chunk's rows (<see cref="ConstraintViolationException"/>, a wrong
+/// type, …) that chunk is dropped and the error is thrown. When a chunk's write fails for a reason that
+/// may pass (<see cref="StorageException"/> such as a full disk, <see cref="TableUnavailableException"/>,
+/// a timeout), the error is thrown but the rows stay pending: do not add them again; a later
+/// <see cref="FlushAsync"/> writes them, exactly once.
+/// </para>
 /// </summary>
 public sealed class QueueInserter<T> : IAsyncDisposable where T : new()
 {
@@ -25,6 +32,8 @@ public sealed class QueueInserter<T> : IAsyncDisposable where T : new()
     private int _handing;                     // rows in the hand-over call now running
     private int _grainPending;                // rows the grain held after the last hand-over
     private TaskCompletionSource? _idle;      // set while hand-overs run; completes when all rows are handed over
+    private TaskCompletionSource _next = NewSignal();  // completes when the hand-over that takes the rows now in _rows has been answered
+    private Task _running = Task.CompletedTask;        // completes when the hand-over in flight has been answered
     private Exception? _error;                // a failed hand-over, thrown to the next call
     private Task? _opened;
 
@@ -94,10 +103,16 @@ public sealed class QueueInserter<T> : IAsyncDisposable where T : new()
         await Add(null, rows, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Adds one <paramref name="row"/> or many <paramref name="rows"/> (no list per row on the hot path).</summary>
+    /// <summary>
+    /// Adds one <paramref name="row"/> or many <paramref name="rows"/> (no list per row on the hot path).
+    /// A cancelled call adds nothing. A call whose rows fill a chunk waits for the hand-over that carries
+    /// them (the grain writes full chunks before it answers), not for rows other callers add later.
+    /// </summary>
     private Task Add(object?[]? row, List<object?[]>? rows, CancellationToken cancellationToken)
     {
+        if (cancellationToken.IsCancellationRequested) return Task.FromCanceled(cancellationToken);
         bool start, full;
+        Task carrying;
         lock (_gate)
         {
             ThrowError();
@@ -106,13 +121,14 @@ public sealed class QueueInserter<T> : IAsyncDisposable where T : new()
             start = _idle is null;
             if (start)
             {
-                _idle = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                _idle = NewSignal();
                 QueueInserterHandOvers.Track(_idle.Task);
             }
             full = _grainPending + _handing + _rows.Count >= _baseOptions.ChunkSize;
+            carrying = _next.Task;
         }
         if (start) _ = HandOverAsync();
-        return full ? HandedOverAsync(cancellationToken) : Task.CompletedTask;
+        return full ? AnsweredAsync(carrying, cancellationToken) : Task.CompletedTask;
     }
 
     /// <summary>Hands the added rows to the grain, one call at a time, until none are left.</summary>
@@ -121,51 +137,59 @@ public sealed class QueueInserter<T> : IAsyncDisposable where T : new()
         while (true)
         {
             List<object?[]> rows;
-            TaskCompletionSource? idle = null;
+            TaskCompletionSource answered;
             lock (_gate)
             {
                 if (_rows.Count == 0)
                 {
-                    idle = _idle;
+                    var idle = _idle!;
                     _idle = null;
+                    idle.TrySetResult();
+                    return;
                 }
                 rows = _rows;
                 _rows = [];
                 _handing = rows.Count;
+                answered = _next;
+                _next = NewSignal();
+                _running = answered.Task;
             }
-            if (idle is not null)
-            {
-                idle.TrySetResult();
-                return;
-            }
+            int? pending = null;
+            Exception? error = null;
             try
             {
-                var pending = await _grain.InsertAsync(new RowBatch(_baseOptions.Columns, rows), _options!, CancellationToken.None).ConfigureAwait(false);
-                lock (_gate)
-                {
-                    _grainPending = pending;
-                    _handing = 0;
-                }
+                pending = await _grain.InsertAsync(new RowBatch(_baseOptions.Columns, rows), _options!, CancellationToken.None).ConfigureAwait(false);
             }
             catch (Exception e)
             {
-                lock (_gate)
-                {
-                    _error ??= e;
-                    _handing = 0;
-                }
+                error = e;
             }
+            lock (_gate)
+            {
+                if (pending is { } held) _grainPending = held;
+                _error ??= error;
+                _handing = 0;
+            }
+            answered.TrySetResult();
         }
     }
 
     /// <summary>Completes when every row added so far has been handed over (and every full chunk committed); throws a hand-over's error.</summary>
-    private async Task HandedOverAsync(CancellationToken cancellationToken)
+    private Task HandedOverAsync(CancellationToken cancellationToken)
     {
-        Task? idle;
-        lock (_gate) idle = _idle?.Task;
-        if (idle is not null) await idle.WaitAsync(cancellationToken).ConfigureAwait(false);
+        Task last;
+        lock (_gate) last = _rows.Count > 0 ? _next.Task : _running;
+        return AnsweredAsync(last, cancellationToken);
+    }
+
+    /// <summary>Waits for <paramref name="handOver"/> to be answered, then throws a hand-over's error if one is waiting.</summary>
+    private async Task AnsweredAsync(Task handOver, CancellationToken cancellationToken)
+    {
+        await handOver.WaitAsync(cancellationToken).ConfigureAwait(false);
         lock (_gate) ThrowError();
     }
+
+    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private void ThrowError()
     {
