@@ -148,7 +148,10 @@ public sealed class QueueInserterGrain(LocalQueueInserters registry, ILogger<Que
         }
         catch (Exception e) when (RowsRejected(e))
         {
-            _unsent = null;   // the table's answer about these rows: sending them again cannot help
+            // The table's answer about these rows: sending them again cannot help. Nothing of the chunk
+            // is stored, so its sequence goes to the next chunk: no gap, and the table's watermark moves on.
+            _unsent = null;
+            _sequence = chunk.Sequence - 1;
             throw;
         }
         _unsent = null;

@@ -203,6 +203,13 @@ public sealed class QueueInserterTests
         await inserter.InsertAsync(new KeyedRow { Key = "later" });
         Assert.Equal(1, await inserter.FlushAsync());
         Assert.Equal(new[] { "later", "taken" }, (await db.SelectAsync()).Select(r => r.Key).Order());
+
+        // The rejected chunk left no hole in the inserter's sequence: the next chunk took its number.
+        var watermarks = store.Query("keyed", "SELECT producer, seq FROM __doctable_producers");
+        var inserterWatermark = Assert.Single(watermarks);
+        Assert.Contains("/keyed#", (string)inserterWatermark[0]!);   // producer/table#activation
+        Assert.Equal(1L, inserterWatermark[1]);
+        Assert.Empty(store.Query("keyed", "SELECT producer, seq FROM __doctable_batches"));
     }
 
     [Fact]
