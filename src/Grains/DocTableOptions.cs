@@ -49,4 +49,20 @@ public sealed class DocTableOptions
 
     /// <summary>Path of a table's file.</summary>
     public string TablePath(string table) => Path.Combine(DataDirectory, table + ".db");
+
+    /// <summary>
+    /// The tables whose files are in <see cref="DataDirectory"/> (none when it does not exist), in
+    /// ordinal order: every <c>{table}.db</c> whose name is a legal table name. SQLite's side files
+    /// (<c>-wal</c>, <c>-shm</c>, <c>-journal</c>) and files of other names are not tables.
+    /// </summary>
+    public string[] ExistingTables()
+        => Directory.Exists(DataDirectory)
+            ? Directory.EnumerateFiles(DataDirectory, "*.db")
+                .Where(f => Path.GetExtension(f) == ".db")
+                .Select(Path.GetFileNameWithoutExtension)
+                .OfType<string>()
+                .Where(Identifier.IsValid)
+                .Order(StringComparer.Ordinal)
+                .ToArray()
+            : [];
 }

@@ -14,6 +14,19 @@ public interface ITableCatalog
 
     /// <summary>How many tables each group holds.</summary>
     Task<IReadOnlyDictionary<string, int>> TablesPerGroupAsync();
+
+    /// <summary>
+    /// Gives each of <paramref name="tables"/> to <paramref name="group"/> unless a group holds it
+    /// already (an entry is never overwritten); returns the group that holds each. A silo registers the
+    /// table files it finds in its data directory with this at startup.
+    /// </summary>
+    async Task<IReadOnlyDictionary<string, string>> ClaimAllAsync(IReadOnlyCollection<string> tables, string group)
+    {
+        ArgumentNullException.ThrowIfNull(tables);
+        var holders = new Dictionary<string, string>(tables.Count, StringComparer.Ordinal);
+        foreach (var table in tables) holders[table] = await ClaimAsync(table, group);
+        return holders;
+    }
 }
 
 /// <summary>

@@ -57,7 +57,8 @@ public static class DocTableSiloBuilderExtensions
     /// <summary>
     /// Makes this silo a member of the DocTable cluster at <paramref name="cluster"/>: Redis membership
     /// with probes tuned so that a dead silo is evicted in about <c>probeTimeout × missedProbes</c>, the
-    /// table catalog in the same Redis, and the endpoints other silos and clients use.
+    /// table catalog in the same Redis (the tables whose files are already in the data directory are
+    /// registered for this silo's group at startup), and the endpoints other silos and clients use.
     /// </summary>
     public static ISiloBuilder UseDocTableCluster(this ISiloBuilder builder, ClusterAddress cluster, SiloSettings settings)
     {
@@ -79,6 +80,7 @@ public static class DocTableSiloBuilderExtensions
         });
         builder.Services.RemoveAll<ITableCatalog>();
         builder.Services.AddSingleton<ITableCatalog>(new RedisTableCatalog(cluster));
+        builder.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, ExistingTablesRegistration>();
         return builder;
     }
 }

@@ -34,6 +34,32 @@ public sealed class RedisTableCatalog(ClusterAddress address) : ITableCatalog, I
         return _known.GetOrAdd(table, holder);
     }
 
+    /// <summary>
+    /// Claims every table with HSETNX and then reads the holders with HMGET, pipelined in chunks, so a
+    /// data directory of many tables costs a few round trips.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, string>> ClaimAllAsync(IReadOnlyCollection<string> tables, string group)
+    {
+        ArgumentNullException.ThrowIfNull(tables);
+        var db = await DatabaseAsync();
+        var holders = new Dictionary<string, string>(tables.Count, StringComparer.Ordinal);
+        foreach (var chunk in tables.Chunk(1000))
+        {
+            // Sent in order on one connection: each HMGET sees the claims before it.
+            var claims = chunk.Select(table => db.HashSetAsync(_key, table, group, When.NotExists)).ToArray();
+            var read = db.HashGetAsync(_key, [.. chunk.Select(table => (RedisValue)table)]);
+            await Task.WhenAll(claims);
+            var stored = await read;
+            for (var i = 0; i < chunk.Length; i++)
+            {
+                if (stored[i].IsNull)
+                    throw new InvalidOperationException($"Table '{chunk[i]}' was claimed in {_key} but its entry is gone: something else deletes entries of the table catalog.");
+                holders[chunk[i]] = _known.GetOrAdd(chunk[i], stored[i].ToString());
+            }
+        }
+        return holders;
+    }
+
     /// <inheritdoc/>
     public async Task<IReadOnlyDictionary<string, int>> TablesPerGroupAsync()
     {

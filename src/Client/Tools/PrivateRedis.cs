@@ -130,6 +130,14 @@ public sealed class PrivateRedis : IAsyncDisposable
         return entries.ToDictionary(e => e.Name.ToString(), e => e.Value.ToString());
     }
 
+    /// <summary>Sets fields of hash <paramref name="key"/> (e.g. entries of a cluster's table catalog), overwriting any there.</summary>
+    public async Task SetHashAsync(string key, IReadOnlyDictionary<string, string> entries)
+    {
+        ArgumentNullException.ThrowIfNull(entries);
+        await using var redis = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{Port}");
+        await redis.GetDatabase().HashSetAsync(key, [.. entries.Select(e => new HashEntry(e.Key, e.Value))]);
+    }
+
     /// <summary>Kills the server if it runs; deletes the directory when this class created it.</summary>
     public async ValueTask DisposeAsync()
     {

@@ -58,17 +58,7 @@ internal static partial class TableHttpApi
     private static IResult ListAsync(HttpContext http, IOptions<DocTableOptions> options)
     {
         Known(http.Request);
-        var directory = options.Value.DataDirectory;
-        var names = Directory.Exists(directory)
-            ? Directory.EnumerateFiles(directory, "*.db")
-                .Where(f => Path.GetExtension(f) == ".db")
-                .Select(Path.GetFileNameWithoutExtension)
-                .OfType<string>()
-                .Where(Identifier.IsValid)
-                .Order(StringComparer.Ordinal)
-                .ToArray()
-            : [];
-        return Results.Json(new { tables = names });
+        return Results.Json(new { tables = options.Value.ExistingTables() });
     }
 
     /// <summary><c>PUT /tables/{table}</c>: creates the table from the schema in the body, or checks (and migrates) the stored one.</summary>
