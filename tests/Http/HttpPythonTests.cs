@@ -67,6 +67,18 @@ public sealed class HttpPythonTests(HttpSilo silo)
         Assert.Equal((0, true), (answers[1].GetProperty("inserted").GetInt32(), answers[1].GetProperty("duplicate").GetBoolean()));
         Assert.Equal(500, result.GetProperty("count").GetInt64());
         Assert.Equal(500, await silo.CountAsync("retried"));
+
+        // A queue inserter's chunk whose answers were all lost: the error is raised, the chunk stays
+        // pending, and the next flush sends it under the same sequence: a duplicate, stored once.
+        var queue = result.GetProperty("queue");
+        Assert.Equal("DocTableConnectionError", queue.GetProperty("error").GetString());
+        Assert.Equal(100, queue.GetProperty("pending_after_error").GetInt32());
+        Assert.Equal(2, queue.GetProperty("dropped").GetInt32());
+        var sent = queue.GetProperty("answers").EnumerateArray()
+            .Select(a => (a.GetProperty("inserted").GetInt32(), a.GetProperty("duplicate").GetBoolean())).ToArray();
+        Assert.Equal([(100, false), (0, true), (0, true), (50, false)], sent);
+        Assert.Equal(150, queue.GetProperty("count").GetInt64());
+        Assert.Equal(150, await silo.CountAsync("retried_queue"));
     }
 
     [Fact]

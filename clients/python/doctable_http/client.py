@@ -21,7 +21,7 @@ import threading
 import time
 import uuid
 import weakref
-from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence
+from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple
 from json.encoder import encode_basestring as _encode_text   # C-accelerated where available; keeps non-ASCII as is
 from urllib.parse import quote, urlencode, urlsplit
 
@@ -163,6 +163,11 @@ def _error(status: int, data: bytes) -> DocTableError:
         return DocTableError(status, body.get("error", "Http"), body.get("message", ""), body.get("line"))
     except (ValueError, AttributeError):
         return DocTableError(status, "Http", data.decode("utf-8", "replace")[:500] or http.client.responses.get(status, ""))
+
+
+def _rejected(error: DocTableError) -> bool:
+    """True when the silo refused the request itself (4xx but 401, 408, 429): the same rows cannot succeed."""
+    return 400 <= error.status < 500 and error.status not in (401, 408, 429)
 
 
 def _json_default(value: Any) -> Any:
@@ -323,7 +328,10 @@ class Table:
         rows = list(rows)
         if not rows:
             return []
-        producer, sequence = self._next_sequence()
+        return self._post_rows(rows, *self._next_sequence(), on_conflict=on_conflict)
+
+    def _post_rows(self, rows: Sequence[Mapping[str, Any]], producer: str, sequence: int, on_conflict: str = "fail") -> List[int]:
+        """POSTs rows as batch ``sequence`` of ``producer``: sent again under the same pair, it is stored once."""
         query = {"producer": producer, "sequence": sequence}
         if on_conflict != "fail":
             query["on_conflict"] = on_conflict
@@ -402,7 +410,11 @@ class QueueInserter:
     A chunk is sent when the buffer holds ``chunk_size`` rows, when ``flush_interval`` seconds have passed
     since the oldest buffered row (if given), on ``flush()``/``dump()``, on leaving a ``with`` block and
     when the inserter is garbage-collected. With ``verbose`` each chunk prints ``Inserting N records.``.
-    Each chunk is one exactly-once batch; a chunk that fails stays buffered.
+    Each chunk is one exactly-once batch: its producer id and sequence are fixed when it is cut from the
+    buffer, so a chunk whose send failed for a reason that may pass (the silo unreachable, 5xx, a full
+    disk) stays first in line and is sent again under the same pair — stored once, whether or not the
+    failed attempt had been stored. A chunk the silo rejects (4xx: a wrong type, a constraint, …) is
+    dropped and the error raised: sending the same rows again could not succeed.
     """
 
     def __init__(self, table: Table, chunk_size: int = 1000, flush_interval: Optional[float] = None, verbose: bool = False):
@@ -415,6 +427,7 @@ class QueueInserter:
         self.flush_interval = flush_interval
         self.verbose = verbose
         self._rows: List[Mapping[str, Any]] = []
+        self._unsent: Optional[Tuple[List[Mapping[str, Any]], str, int]] = None  # a cut chunk, not yet stored
         self._oldest = 0.0
         self._lock = threading.RLock()
         self._closed = False
@@ -434,12 +447,13 @@ class QueueInserter:
             try:
                 inserter._flush_if_old()
             except DocTableError as e:
-                print(f"doctable_http: a timed flush failed, the rows stay buffered: {e}", file=sys.stderr)
+                kept = "the rows stay buffered" if not _rejected(e) else "the chunk was rejected and dropped"
+                print(f"doctable_http: a timed flush failed, {kept}: {e}", file=sys.stderr)
             del inserter
 
     def _flush_if_old(self) -> None:
         with self._lock:
-            if self._rows and time.monotonic() - self._oldest >= self.flush_interval:  # type: ignore[operator]
+            if self._unsent is not None or (self._rows and time.monotonic() - self._oldest >= self.flush_interval):  # type: ignore[operator]
                 self._flush_locked()
 
     def insert(self, row: Mapping[str, Any]) -> None:
@@ -466,13 +480,22 @@ class QueueInserter:
     dump = flush
 
     def _flush_locked(self) -> None:
-        while self._rows:
-            chunk = self._rows[: self.chunk_size]
+        while self._unsent is not None or self._rows:
+            if self._unsent is None:
+                chunk = self._rows[: self.chunk_size]
+                del self._rows[: len(chunk)]
+                self._oldest = time.monotonic()
+                self._unsent = (chunk, *self.table._next_sequence())
+            chunk, producer, sequence = self._unsent
             if self.verbose:
                 print(f"Inserting {len(chunk)} records.\n", end="", flush=True)
-            self.table.insert_many(chunk)
-            del self._rows[: len(chunk)]
-            self._oldest = time.monotonic()
+            try:
+                self.table._post_rows(chunk, producer, sequence)
+            except DocTableError as e:
+                if _rejected(e):
+                    self._unsent = None
+                raise
+            self._unsent = None
 
     def close(self) -> None:
         """Flushes and stops the timer; later inserts are refused."""
@@ -484,7 +507,7 @@ class QueueInserter:
             self._wake.set()
 
     def __len__(self) -> int:
-        return len(self._rows)
+        return len(self._rows) + (len(self._unsent[0]) if self._unsent is not None else 0)
 
     def __enter__(self) -> "QueueInserter":
         return self
@@ -494,7 +517,7 @@ class QueueInserter:
 
     def __del__(self) -> None:
         try:
-            if not self._closed and self._rows:
+            if not self._closed and len(self):
                 self.close()
         except Exception as e:  # noqa: BLE001 - never raise from a finalizer, but never lose rows silently
-            print(f"doctable_http: {len(self._rows)} buffered rows were not stored when the queue inserter was dropped: {e}", file=sys.stderr)
+            print(f"doctable_http: {len(self)} buffered rows were not stored when the queue inserter was dropped: {e}", file=sys.stderr)
