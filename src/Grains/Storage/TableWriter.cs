@@ -90,14 +90,19 @@ internal sealed class TableWriter
 
     private Task<T> Post<T>(Job<T> job)
     {
+        // Watched before the writer can see the job, so the registration exists when Start disposes it.
+        job.WatchCancellation(() => Interlocked.Increment(ref _cancelled));
         lock (_gate)
         {
-            if (_closed) throw new InvalidOperationException($"Table '{_store.Table}' is closed; the call was not run.");
+            if (_closed)
+            {
+                job.StopWatching();
+                throw new InvalidOperationException($"Table '{_store.Table}' is closed; the call was not run.");
+            }
             if (job.Closes) _closed = true;
             if (_waiting.Count == 0 && HasRoom(job.Rows)) Admit(job);
             else _waiting.Enqueue(job);
         }
-        job.WatchCancellation(() => Interlocked.Increment(ref _cancelled));
         return job.Task;
     }
 
@@ -316,9 +321,12 @@ internal sealed class TableWriter
         public bool Start()
         {
             var started = Interlocked.CompareExchange(ref _state, Running, Queued) == Queued;
-            _registration.Dispose();
+            StopWatching();
             return started;
         }
+
+        /// <summary>Drops the cancellation registration (the token may outlive the job by far).</summary>
+        public void StopWatching() => _registration.Dispose();
 
         public abstract void Execute(TableStore store);
         public abstract void Complete();
