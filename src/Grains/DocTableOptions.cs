@@ -44,6 +44,19 @@ public sealed class DocTableOptions
     /// </summary>
     public int MaxPendingRows { get; set; } = 100_000;
 
+    /// <summary>Sets every setting of <paramref name="target"/> to this one's (for an options callback such as <c>AddDocTable</c>'s).</summary>
+    public void CopyTo(DocTableOptions target)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        target.DataDirectory = DataDirectory;
+        target.Group = Group;
+        target.Durability = Durability;
+        target.BusyTimeout = BusyTimeout;
+        target.MaxRowsPerTransaction = MaxRowsPerTransaction;
+        target.MaxTransactionAge = MaxTransactionAge;
+        target.MaxPendingRows = MaxPendingRows;
+    }
+
     /// <summary>Folder of a table's file-backed column values (<c>{table}.files</c>).</summary>
     public string FilesPath(string table) => Path.Combine(DataDirectory, table + ".files");
 

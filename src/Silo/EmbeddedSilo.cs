@@ -83,15 +83,7 @@ public sealed class EmbeddedSilo : IAsyncDisposable
         {
             // No gateway (port 0): nothing outside this process calls an embedded silo.
             silo.UseLocalhostClustering(siloPort, gatewayPort: 0, serviceId: "doctable", clusterId: "doctable-embedded-" + Guid.NewGuid().ToString("N"));
-            silo.AddDocTable(o =>
-            {
-                o.DataDirectory = store.DataDirectory;
-                o.Durability = store.Durability;
-                o.BusyTimeout = store.BusyTimeout;
-                o.MaxRowsPerTransaction = store.MaxRowsPerTransaction;
-                o.MaxTransactionAge = store.MaxTransactionAge;
-                o.MaxPendingRows = store.MaxPendingRows;
-            });
+            silo.AddDocTable(store.CopyTo);
             options.ConfigureSilo?.Invoke(silo);
         });
         return builder.Build();
