@@ -14,6 +14,9 @@ public interface ITableCatalog
 
     /// <summary>How many tables each group holds.</summary>
     Task<IReadOnlyDictionary<string, int>> TablesPerGroupAsync();
+
+    /// <summary>Where the catalog is kept, in words for error messages (e.g. "the table catalog in the cluster's Redis at redis://host:6379/id").</summary>
+    string Location => "the table catalog";
 }
 
 /// <summary>
