@@ -4,7 +4,16 @@ namespace DocTable.Orleans;
 /// <param name="ProducerId">The producer's id (also the key of its grain).</param>
 /// <param name="Index">Position of the producer among those started together (0-based).</param>
 /// <param name="GrainFactory">Factory for grains.</param>
-public sealed record ProducerContext(string ProducerId, int Index, IGrainFactory GrainFactory);
+public sealed record ProducerContext(string ProducerId, int Index, IGrainFactory GrainFactory)
+{
+    /// <summary>
+    /// Where a producer job reports how far this run of it got (e.g. the rows it has had confirmed so
+    /// far; only growth matters), or null when nobody listens. The producer grain passes one: its job's
+    /// status carries the value, so whoever watches the job (<c>RetryPolicy.WatchJobAsync</c>) tells a
+    /// job that fails now and then while it advances from one that fails over and over.
+    /// </summary>
+    public IProgress<long>? Progress { get; init; }
+}
 
 /// <summary>
 /// A piece of work given as a delegate. A delegate cannot leave its process, so it only reaches a
@@ -33,7 +42,8 @@ public interface IProducerJob<in TArgs>
     /// <summary>
     /// Runs the job for one producer and returns the rows it stored. It may be run again after a
     /// failure (a silo died): write with the producer's id and sequence numbers so a rerun resumes
-    /// without duplicating rows.
+    /// without duplicating rows. Report progress through <see cref="ProducerContext.Progress"/>: a
+    /// watcher gives a job up when its runs keep failing without progress (see <c>RetryPolicy</c>).
     /// </summary>
     Task<long> RunAsync(TArgs args, ProducerContext context, CancellationToken cancellationToken);
 }
@@ -90,11 +100,13 @@ public enum ProducerJobState
 /// <param name="State">Where it stands.</param>
 /// <param name="Rows">Rows the job reported when it completed.</param>
 /// <param name="Error">Why it failed.</param>
+/// <param name="Progress">The highest progress this run of the job reported (<see cref="ProducerContext.Progress"/>); 0 when it reported none.</param>
 [GenerateSerializer, Immutable, Alias("doctable.ProducerJobStatus")]
 public sealed record ProducerJobStatus(
     [property: Id(0)] ProducerJobState State,
     [property: Id(1)] long Rows = 0,
-    [property: Id(2)] Exception? Error = null);
+    [property: Id(2)] Exception? Error = null,
+    [property: Id(3)] long Progress = 0);
 
 /// <summary>
 /// The seed notebook's workload as a job any silo can run: rows <c>{process, number}</c> with the

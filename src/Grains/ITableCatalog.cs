@@ -27,6 +27,9 @@ public interface ITableCatalog
         foreach (var table in tables) holders[table] = await ClaimAsync(table, group);
         return holders;
     }
+
+    /// <summary>Where the catalog is kept, in words for error messages (e.g. "the table catalog in the cluster's Redis at redis://host:6379/id").</summary>
+    string Location => "the table catalog";
 }
 
 /// <summary>

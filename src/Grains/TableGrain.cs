@@ -18,7 +18,9 @@ public sealed class TableGrain(IOptions<DocTableOptions> options, ITableCatalog 
 
     /// <summary>
     /// Refuses to run on a silo of another failover group than the table's (placement prevents it;
-    /// this is the fence), so a silo never creates a file for a table that lives elsewhere.
+    /// this is the fence), so a silo never creates a file for a table that lives elsewhere. When the
+    /// catalog cannot be read (the cluster's Redis is down or does not answer), the activation fails
+    /// with <see cref="TableUnavailableException"/> naming the table and the catalog, and opens nothing.
     /// </summary>
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -30,7 +32,20 @@ public sealed class TableGrain(IOptions<DocTableOptions> options, ITableCatalog 
             catch (InvalidIdentifierException e) { _badName = e; }
             return;
         }
-        var group = await catalog.GroupOfAsync(name);
+        string? group;
+        try
+        {
+            group = await catalog.GroupOfAsync(name);
+        }
+        catch (Exception e) when (e is not DocTableException)
+        {
+            // Not the Redis client's exception itself: callers in other processes may have no codec
+            // for it (Orleans then fails the call with CodecNotFoundException); its message is kept.
+            logger.LogWarning(e, "Table {Table}: {Catalog} could not be reached on activation", name, catalog.Location);
+            throw new TableUnavailableException(
+                $"Table '{name}' cannot be opened: {catalog.Location} could not be reached to learn which failover group holds the table ({e.GetType().Name}: {e.Message}). " +
+                "No file was opened; retry once the catalog answers again.");
+        }
         if (group is not null && group != options.Value.Group)
             throw new TableUnavailableException($"Table '{name}' lives in failover group '{group}', but was activated on silo {silo.SiloAddress} of group '{options.Value.Group}'; it refused to open any file. Retry: the table is placed on a silo of its group.");
         _writer = new TableWriter(new TableStore(name, options.Value, logger), options.Value, logger);

@@ -17,6 +17,9 @@ public sealed class RedisTableCatalog(ClusterAddress address) : ITableCatalog, I
     private ConnectionMultiplexer? _redis;
 
     /// <inheritdoc/>
+    public string Location { get; } = $"the table catalog in the cluster's Redis at {address}";
+
+    /// <inheritdoc/>
     public async Task<string?> GroupOfAsync(string table)
     {
         if (_known.TryGetValue(table, out var group)) return group;

@@ -1,5 +1,6 @@
 using DocTable.Orleans.Client.Tools;
 using DocTable.Orleans.Tests.Cluster.Support;
+using DocTable.Orleans.Tests.Embedded.Support;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -33,6 +34,38 @@ public sealed class ProducerFleetTests(ITestOutputHelper output)
             Assert.Equal(0, await host.Process.WaitForExitAsync(TimeSpan.FromSeconds(60)));
             cluster.Log($"SIGTERM of {host}: exited with code 0");
         });
+
+    /// <summary>
+    /// The fleet's table as SimpleRow sees it, plus a UNIQUE column every insert fills with the same
+    /// default: the CLI opens and counts the table, and the first batch of any producer job is refused.
+    /// </summary>
+    public sealed class RowRefusingBatches
+    {
+        [IdColumn] public long Id { get; set; }
+        [UpdatedColumn] public DateTime Updated { get; set; }
+        public string? Process { get; set; }
+        public int Number { get; set; }
+        [Column(Unique = true, Default = "same")] public string? Tag { get; set; }
+    }
+
+    [Fact]
+    public async Task A_fleet_whose_jobs_fail_with_a_typed_error_prints_that_error_and_exits_2()
+    {
+        await using var cluster = await ClusterHarness.StartAsync(output);
+        await cluster.StartSilosAsync(("silo-1", "g", cluster.Dir("data")));
+        var client = await cluster.ConnectAsync();
+        await client.Table<RowRefusingBatches>(Table).OpenAsync();
+
+        var run = await DoctableCli.InvokeAsync("produce", "--cluster", cluster.Cluster, "--table", Table, "--producers", "2", "--rows", "5000")
+            .WaitAsync(RunBound);
+        cluster.Log($"doctable produce: {run}");
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains($"error: UNIQUE column 'tag' of table '{Table}' already holds this value; nothing of the write was done.", run.Error);
+        Assert.DoesNotContain("AggregateException", run.Error);
+        Assert.DoesNotContain("One or more errors occurred", run.Error);
+        Assert.Equal(0, await client.Table<RowRefusingBatches>(Table).CountAsync());
+    }
 
     [Fact]
     public Task A_fleet_of_producer_processes_stores_every_row_once()

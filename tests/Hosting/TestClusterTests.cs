@@ -30,7 +30,25 @@ public sealed class TestClusterTests
         public void Assign(string table, string group) => _groups[table] = group;
     }
 
-    private static async Task<InProcessTestCluster> StartAsync(Func<string, (string Directory, string Group)> siloSettings, SharedCatalog catalog, short silos = 2)
+    /// <summary>
+    /// A catalog whose Redis goes away after placement: the first read of each table's group (placement)
+    /// answers, every later one (the table grain's own check on activation) fails as an unreachable Redis does.
+    /// </summary>
+    private sealed class CatalogLosingRedis(string group) : ITableCatalog
+    {
+        private readonly ConcurrentDictionary<string, int> _reads = new();
+
+        public Task<string?> GroupOfAsync(string table)
+            => _reads.AddOrUpdate(table, 1, (_, n) => n + 1) == 1
+                ? Task.FromResult<string?>(group)
+                : Task.FromException<string?>(new StackExchange.Redis.RedisConnectionException(StackExchange.Redis.ConnectionFailureType.UnableToConnect, "It was not possible to connect to the redis server(s) (test)."));
+
+        public Task<string> ClaimAsync(string table, string group) => Task.FromResult(group);
+
+        public Task<IReadOnlyDictionary<string, int>> TablesPerGroupAsync() => Task.FromResult<IReadOnlyDictionary<string, int>>(new Dictionary<string, int>());
+    }
+
+    private static async Task<InProcessTestCluster> StartAsync(Func<string, (string Directory, string Group)> siloSettings, ITableCatalog catalog, short silos = 2)
     {
         var builder = new InProcessTestClusterBuilder(silos);
         builder.ConfigureSilo((options, silo) =>
@@ -115,5 +133,27 @@ public sealed class TestClusterTests
         await Assert.ThrowsAsync<InvalidQueryException>(() => table.DeleteAsync());
         await Assert.ThrowsAsync<UnknownTableException>(() => client.GrainFactory.GetGrain<ITableGrain>("missing").CountAsync(null));
         Assert.Equal(1, await table.CountAsync());
+    }
+
+    [Fact]
+    public async Task ACatalogThatCannotBeReachedOnActivation_FailsTheCallWithTableUnavailable()
+    {
+        await using var store = new TempStore();
+        await using var cluster = await StartAsync(_ => (store.DataDir, "default"), new CatalogLosingRedis("default"), silos: 1);
+        var client = DocTableClient.Over(cluster.Client);
+
+        var error = await Assert.ThrowsAsync<TableUnavailableException>(() => client.Table<SimpleRow>("cut_off").CountAsync());
+        Assert.Contains("'cut_off'", error.Message);
+        Assert.Contains("catalog", error.Message);
+        Assert.Contains("It was not possible to connect to the redis server(s) (test).", error.Message);
+        Assert.False(File.Exists(store.TablePath("cut_off")), "a table whose group could not be read must not open any file");
+    }
+
+    [Fact]
+    public async Task TheRedisCatalog_NamesItsAddressInErrors_WithoutThePassword()
+    {
+        await using var catalog = new RedisTableCatalog(ClusterAddress.Parse("redis://ops:secret@cache.example:6380/prod"));
+        ITableCatalog described = catalog;
+        Assert.Equal("the table catalog in the cluster's Redis at redis://ops:***@cache.example:6380/prod", described.Location);
     }
 }

@@ -89,7 +89,9 @@ public sealed class Distributor
     /// status calls; when the silo running one dies or leaves, the job is started again under the same
     /// producer id on another silo, where a job that writes with its producer id and sequence numbers
     /// (as <see cref="InsertNumbersJob"/> does) resumes where the table stands. A job's typed error
-    /// (bad input) ends the run. Returns what each producer's completed job reported.
+    /// (bad input) ends the run, as does <see cref="ProducerJobFailedException"/> when a job's attempts
+    /// keep failing without progress for longer than <paramref name="retry"/> allows
+    /// (<see cref="RetryPolicy.WatchJobAsync{TArgs}"/>). Returns what each producer's completed job reported.
     /// </summary>
     public async Task<long[]> RunJobAsync<TArgs>(Func<int, TArgs> argsFor, string? runId = null, RetryPolicy? retry = null, CancellationToken cancellationToken = default)
     {

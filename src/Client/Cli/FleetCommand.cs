@@ -32,7 +32,7 @@ internal static class FleetCommand
             var clock = Stopwatch.StartNew();
             var work = processes
                 ? RunProcessesAsync(cluster, run, settings.Producers, JobOf, cancellationToken)
-                : client.Distribute(settings.Producers).RunJobAsync(JobOf, run, cancellationToken: cancellationToken).ContinueWith(t => { _ = t.Result; return 0; }, TaskScheduler.Default);
+                : RunGrainsAsync(client, run, settings.Producers, JobOf, cancellationToken);
             var counted = await ShowProgressAsync(terminal, work, () => db.CountAsync(cancellationToken: cancellationToken), before, rows, cancellationToken);
             var failed = await work;
             var grown = counted!.Value - before;
@@ -87,6 +87,17 @@ internal static class FleetCommand
             }
         });
         return command;
+    }
+
+    /// <summary>
+    /// Runs the producers as producer grains and waits for all; returns 0 (none failed). A job's error is
+    /// thrown as it is (awaited, not read through <c>Task.Result</c>, which would wrap it in an
+    /// AggregateException), so a typed error reaches the user in its own words.
+    /// </summary>
+    private static async Task<int> RunGrainsAsync(DocTableClient client, string run, int producers, Func<int, InsertNumbersJob> jobOf, CancellationToken cancellationToken)
+    {
+        await client.Distribute(producers).RunJobAsync(jobOf, run, cancellationToken: cancellationToken);
+        return 0;
     }
 
     /// <summary>Starts one <c>produce-worker</c> process per producer and waits for all; returns how many failed.</summary>

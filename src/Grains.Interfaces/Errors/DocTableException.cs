@@ -86,6 +86,17 @@ public sealed class ReadOnlyTableException(string message) : DocTableException(m
 public sealed class UnknownJobException(string message) : DocTableException(message);
 
 /// <summary>
+/// A producer job watched by <c>Distribute(k).RunJobAsync</c> (<c>RetryPolicy.WatchJobAsync</c>) kept
+/// failing for reasons a retry may cure — a silo or the table's group down, the catalog unreachable —
+/// without progress for longer than the retry policy allows, or its status could not be read for that
+/// long. The message names the producer, says how many attempts failed over how long, and ends with
+/// the last failure, which is also the <see cref="Exception.InnerException"/> when there is one. Rows
+/// the job committed stay; a rerun under the same producer id resumes where the table stands.
+/// </summary>
+[GenerateSerializer, Alias("doctable.ProducerJobFailedException")]
+public sealed class ProducerJobFailedException(string message, Exception? inner = null) : DocTableException(message, inner);
+
+/// <summary>
 /// The table's file could not be read or written (an I/O error, a damaged file, a lock held too long by
 /// another process); the message names the file and what SQLite reported. Nothing of the failed write was stored.
 /// </summary>
