@@ -148,21 +148,30 @@ public sealed record RetryPolicy(TimeSpan Timeout, TimeSpan Delay)
             : span < TimeSpan.FromMinutes(1) ? string.Create(CultureInfo.InvariantCulture, $"{span.TotalSeconds:0.#} s")
             : $"{(int)span.TotalMinutes} min{(span.Seconds > 0 ? $" {span.Seconds} s" : "")}";
 
-    /// <summary>Runs <paramref name="call"/> until it succeeds, fails for good, or <see cref="Timeout"/> passes.</summary>
+    /// <summary>
+    /// Runs <paramref name="call"/> until it succeeds, fails for good, or its transient failures have
+    /// gone on for <see cref="Timeout"/>. The time counts from the first failure of a streak, not from
+    /// the start: a long call (a producer's whole run) that fails after working for longer than
+    /// <see cref="Timeout"/> starts a new streak.
+    /// </summary>
     public async Task<T> RunAsync<T>(Func<Task<T>> call, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(call);
-        var deadline = DateTime.UtcNow + Timeout;
+        DateTime? failingSince = null;
         while (true)
         {
+            var attempt = DateTime.UtcNow;
             try
             {
                 return await call().ConfigureAwait(false);
             }
-            catch (Exception e) when (IsTransient(e) && DateTime.UtcNow < deadline && !cancellationToken.IsCancellationRequested)
+            catch (Exception e) when (IsTransient(e) && !cancellationToken.IsCancellationRequested)
             {
-                await Task.Delay(Delay, cancellationToken).ConfigureAwait(false);
+                var now = DateTime.UtcNow;
+                if (failingSince is null || now - attempt >= Timeout) failingSince = now;
+                if (now - failingSince >= Timeout) throw;
             }
+            await Task.Delay(Delay, cancellationToken).ConfigureAwait(false);
         }
     }
 }
