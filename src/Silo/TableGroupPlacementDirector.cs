@@ -40,7 +40,7 @@ internal sealed class TableGroupPlacementDirector(
             }
             catch (Exception e) when (e is not DocTableException)
             {
-                throw new TableUnavailableException($"Table '{table}' cannot be placed: the table catalog could not be read ({e.Message}). Is the cluster's Redis running?");
+                throw new TableUnavailableException($"Table '{table}' cannot be placed: {catalog.Location} could not be read ({e.GetType().Name}: {e.Message}). Is the cluster's Redis running?");
             }
             var candidates = silos.Where(s => s.Group == group).Select(s => s.Silo).ToArray();
             if (candidates.Length > 0)
