@@ -36,24 +36,30 @@ public static class DocTableWeb
     /// with <see cref="SiloSettings.HttpToken"/>, every request but <c>/health</c> must carry it as a
     /// bearer token (else 401). The Orleans Dashboard on the <c>--dashboard</c> endpoint only. Which
     /// endpoint a request came in on is decided by the local port of its connection, never by its
-    /// Host header (which the client writes).
+    /// Host header (which the client writes); whether it is an API request, by the route it matched.
     /// </summary>
     public static WebApplication MapDocTableWeb(this WebApplication app, SiloSettings settings)
     {
         ArgumentNullException.ThrowIfNull(app);
         ArgumentNullException.ThrowIfNull(settings);
         var dashboardPort = settings.Dashboard is { } d ? SiloSettings.HostPort(d, "--dashboard") : (int?)null;
+        // Routing first, so the gate below sees which endpoint a request matched (routing's own
+        // matching — case, encoding, trailing slashes — not a second reading of the path).
+        app.UseRouting();
         app.Use(SeparateEndpoints(dashboardPort, settings.HttpToken));
-        app.MapGet("/health", (ILocalSiloDetails silo) => Results.Ok(new { status = "ok", silo = silo.SiloAddress.ToString(), name = silo.Name }));
-        app.MapGroup("/tables").MapTableApi(settings.HttpMaxBody);
-        app.MapPrometheusScrapingEndpoint("/metrics");
+        app.MapGet("/health", (ILocalSiloDetails silo) => Results.Ok(new { status = "ok", silo = silo.SiloAddress.ToString(), name = silo.Name }))
+            .WithMetadata(ApiEndpoint.Open);
+        app.MapGroup("/tables").WithMetadata(ApiEndpoint.Guarded).MapTableApi(settings.HttpMaxBody);
+        app.MapPrometheusScrapingEndpoint("/metrics").WithMetadata(ApiEndpoint.Guarded);
         if (dashboardPort is not null) app.MapOrleansDashboard();
         return app;
     }
 
-    /// <summary>True for the paths of the HTTP endpoint (everything else belongs to the dashboard).</summary>
-    private static bool IsApi(PathString path)
-        => path.Equals("/health", StringComparison.Ordinal) || path.Equals("/metrics", StringComparison.Ordinal) || path.StartsWithSegments("/tables", StringComparison.Ordinal);
+    /// <summary>Marks an endpoint of the HTTP API; <paramref name="NeedsToken"/> false only for <c>/health</c>.</summary>
+    private sealed record ApiEndpoint(bool NeedsToken)
+    {
+        public static readonly ApiEndpoint Open = new(false), Guarded = new(true);
+    }
 
     /// <summary>
     /// Keeps the two endpoints apart by the connection's local port: the API answers only on the HTTP
@@ -66,11 +72,11 @@ public static class DocTableWeb
         return (context, next) =>
         {
             var onDashboard = dashboardPort is { } port && context.Connection.LocalPort == port;
-            var api = IsApi(context.Request.Path);
-            if (onDashboard == api)
+            var api = context.GetEndpoint()?.Metadata.GetMetadata<ApiEndpoint>();
+            if (onDashboard == api is not null)
                 return HttpErrors.WriteAsync(context.Response, StatusCodes.Status404NotFound, "NotFound",
                     onDashboard ? "The dashboard's endpoint serves the dashboard only; the table API is on the silo's --http endpoint." : "No such route on this endpoint.");
-            if (onDashboard || expected is null || context.Request.Path.Equals("/health", StringComparison.Ordinal)) return next(context);
+            if (onDashboard || expected is null || !api!.NeedsToken) return next(context);
             var header = context.Request.Headers.Authorization.ToString();
             if (header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
                 && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(header[7..].Trim()), expected))

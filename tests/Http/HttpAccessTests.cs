@@ -95,8 +95,11 @@ public sealed class HttpAccessTests
                 using var answer = await silo.Http.SendAsync(spoofed);
                 Assert.Equal(path == "/tables" ? HttpStatusCode.Unauthorized : HttpStatusCode.NotFound, answer.StatusCode);
             }
-            using (var onDashboard = await SiloProcess.Http.GetAsync($"http://127.0.0.1:{silo.DashboardPort}/tables"))
-                Assert.Equal(HttpStatusCode.NotFound, onDashboard.StatusCode);   // no table API, token or not, on the dashboard's port
+            // No table API or metrics on the dashboard's port, however the path is spelled (routing ignores case).
+            foreach (var path in new[] { "/tables", "/TABLES", "/Tables/guarded", "/tables/", "/METRICS", "/Health" })
+                Assert.Equal((path, HttpStatusCode.NotFound), (path, (await SiloProcess.GetStatusAsync(silo.DashboardPort!.Value, path))!.Value));
+            foreach (var path in new[] { "/TABLES", "/Metrics" })
+                Assert.Equal((path, HttpStatusCode.Unauthorized), (path, (await SiloProcess.GetStatusAsync(new Uri(silo.Url).Port, path))!.Value));
             using (var grainTypes = await SiloProcess.Http.GetAsync($"http://127.0.0.1:{silo.DashboardPort}/GrainTypes"))
                 Assert.Equal(HttpStatusCode.OK, grainTypes.StatusCode);
 
