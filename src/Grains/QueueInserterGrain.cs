@@ -44,7 +44,6 @@ public sealed class QueueInserterGrain(LocalQueueInserters registry, ILogger<Que
     {
         ArgumentNullException.ThrowIfNull(rows);
         if (!options.SameSettings(_options)) await ConfigureAsync(options, cancellationToken);
-        ThrowTimerError();
         var settings = _options!;
         if (!rows.Columns.AsSpan().SequenceEqual(settings.Columns))
             throw new MalformedMessageException($"Rows for columns ({string.Join(", ", rows.Columns)}) reached an inserter of ({string.Join(", ", settings.Columns)}); nothing was queued.");
@@ -58,9 +57,15 @@ public sealed class QueueInserterGrain(LocalQueueInserters registry, ILogger<Que
     }
 
     /// <inheritdoc/>
-    public async Task<int> FlushAsync(CancellationToken cancellationToken = default)
+    public Task<int> FlushAsync(CancellationToken cancellationToken = default)
     {
         ThrowTimerError();
+        return WriteAllAsync(cancellationToken);
+    }
+
+    /// <summary>Writes the unsent chunk and every buffered row, chunk by chunk; returns the rows written.</summary>
+    private async Task<int> WriteAllAsync(CancellationToken cancellationToken)
+    {
         var written = 0;
         while ((_unsent is not null || _buffer.Count > 0) && _options is { } settings)
             written += await WriteChunkAsync(settings.ChunkSize, cancellationToken);
@@ -77,11 +82,10 @@ public sealed class QueueInserterGrain(LocalQueueInserters registry, ILogger<Que
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         _timer?.Dispose();
-        _timerError = null; // already logged; the rows still waiting must be flushed regardless
         var rows = Pending;
         try
         {
-            await FlushAsync(CancellationToken.None);
+            await WriteAllAsync(CancellationToken.None);
         }
         catch (Exception e)
         {
@@ -103,7 +107,7 @@ public sealed class QueueInserterGrain(LocalQueueInserters registry, ILogger<Que
         if (options.ChunkSize < 1) throw new ArgumentOutOfRangeException(nameof(options), options.ChunkSize, "ChunkSize must be at least 1.");
         if (options.FlushInterval is { } every && every <= TimeSpan.Zero)
             throw new ArgumentOutOfRangeException(nameof(options), every, "FlushInterval must be positive.");
-        if (_options is not null && Pending > 0) await FlushAsync(cancellationToken);
+        if (_options is not null && Pending > 0) await WriteAllAsync(cancellationToken);
         _options = options;
         _timer?.Dispose();
         _timer = null;
@@ -146,7 +150,7 @@ public sealed class QueueInserterGrain(LocalQueueInserters registry, ILogger<Que
         {
             await table.InsertAsync(new RowBatch(settings.Columns, chunk.Rows), new InsertOptions(OnConflict.Fail, _producerId, chunk.Sequence), cancellationToken);
         }
-        catch (Exception e) when (RowsRejected(e))
+        catch (Exception e) when (!MayPass(e))
         {
             // The table's answer about these rows: sending them again cannot help. Nothing of the chunk
             // is stored, so its sequence goes to the next chunk: no gap, and the table's watermark moves on.
@@ -159,11 +163,12 @@ public sealed class QueueInserterGrain(LocalQueueInserters registry, ILogger<Que
     }
 
     /// <summary>
-    /// True when the table refused the rows themselves (nothing of the chunk is stored, and never will
-    /// be); false for failures that may pass — of a silo, the connection, the catalog or the disk.
+    /// True for failures that may pass — of the disk, the table's group, the catalog, a silo or the
+    /// connection, a timeout — after which the same chunk can be stored. Anything else (the table
+    /// refused the rows: a constraint, a wrong type, a missing file) drops the chunk.
     /// </summary>
-    private static bool RowsRejected(Exception e)
-        => e is DocTableException and not (StorageException or TableUnavailableException or ClusterUnavailableException);
+    private static bool MayPass(Exception e)
+        => e is StorageException or ClusterUnavailableException || TransientErrors.Is(e);
 
     /// <summary>Tells the inserting process about a chunk; an observer that is gone does not stop the flush.</summary>
     private async Task TellAsync(IQueueInserterObserver observer, string table, int rows)
@@ -179,28 +184,32 @@ public sealed class QueueInserterGrain(LocalQueueInserters registry, ILogger<Que
     }
 
     /// <summary>
-    /// Time trigger. Nobody waits on a timer flush, so its failure (e.g. a chunk the table rejected)
-    /// is kept and thrown to the next caller instead of vanishing.
+    /// Time trigger; it also tries a kept chunk again. Nobody waits on a timer flush, so its failure
+    /// (e.g. a chunk the table rejected) is kept and thrown by the next <see cref="FlushAsync"/>
+    /// instead of vanishing. An insert never throws it: it would read as the insert's own failure.
     /// </summary>
     private async Task OnTimerAsync(CancellationToken cancellationToken)
     {
-        if (Pending > 0 && _timerError is null && _options?.FlushInterval is { } interval
+        if (Pending > 0 && _options?.FlushInterval is { } interval
             && (_unsent is not null || Environment.TickCount64 - _oldestTick >= (long)interval.TotalMilliseconds))
         {
             var rows = Pending;
             try
             {
-                await FlushAsync(cancellationToken);
+                await WriteAllAsync(cancellationToken);
+                // A failure that passed: the rows it held back are written, there is nothing to report.
+                if (_timerError is { } earlier && MayPass(earlier)) _timerError = null;
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
                 logger.LogWarning(e, "Queue inserter {Key}: timed flush of {Rows} rows failed", this.GetPrimaryKeyString(), rows);
-                _timerError = e;
+                // A chunk dropped for its rows stays reported until a caller has been told.
+                if (_timerError is null || MayPass(_timerError)) _timerError = e;
             }
         }
     }
 
-    /// <summary>Throws (once) the error of a failed timed flush, so the producer learns that those rows were rejected.</summary>
+    /// <summary>Throws (once) the error of a failed timed flush, so the producer learns what happened to those rows.</summary>
     private void ThrowTimerError()
     {
         if (_timerError is not { } error) return;

@@ -118,6 +118,35 @@ public sealed class DiskFullTests(ITestOutputHelper output)
         Assert.Equal(Enumerable.Range(0, 130), numbers);
     }
 
+    /// <summary>
+    /// A timed flush that meets a full disk keeps its chunk; inserts after it are taken, not refused
+    /// with that error (their rows would be lost); once space returns the timer writes everything, and
+    /// a flush then has nothing to report.
+    /// </summary>
+    [TmpfsFact]
+    public async Task DiskFull_UnderATimedFlush_InsertsGoOn_AndTheRowsAreWrittenOnceSpaceReturns()
+    {
+        using var mount = TmpfsMount.Create("2m");
+        var log = new LogCapture();
+        await using var client = await DocTableClient.StartEmbeddedAsync(mount.Path, o => o.ConfigureLogging = log.AddTo);
+        var table = client.Table<FillRow>("q");
+        await table.InsertManyAsync(Rows("base", 10, 100));
+        var filler = Path.Combine(mount.Path, "filler");
+        mount.Fill(filler, leave: 256 * 1024);
+
+        await using var inserter = table.GetQueueInserter(chunkSize: 1000, flushInterval: TimeSpan.FromMilliseconds(50));
+        await inserter.InsertManyAsync(Rows("queued", 100, 4000));
+        await Wait.UntilAsync(() => Task.FromResult(log.Contains("timed flush of 100 rows failed")), "the timer met the full disk");
+        await inserter.InsertManyAsync(Rows("later", 50, 100));   // not refused with the timer's error
+        Assert.Equal(10, await table.CountAsync());
+
+        File.Delete(filler);
+        await Wait.UntilAsync(async () => await table.CountAsync() == 160, "the timer wrote the kept chunk and the later rows");
+        Assert.Equal(0, await inserter.FlushAsync());
+        Assert.Equal(Enumerable.Range(0, 100), (await table.SelectAsync(table["writer"] == "queued")).Select(r => r.N).Order());
+        Assert.Equal(Enumerable.Range(0, 50), (await table.SelectAsync(table["writer"] == "later")).Select(r => r.N).Order());
+    }
+
     public sealed class FileRow
     {
         [IdColumn] public long Id { get; set; }

@@ -281,4 +281,35 @@ public sealed class QueueInserterTests
         for (var a = 0; a < 2; a++)
             Assert.Equal(added[a], await db.CountAsync(db["process"] == "adder" + a));
     }
+
+    /// <summary>
+    /// Two inserts whose rows fill one chunk that the table rejects are both told; a flush afterwards
+    /// has nothing more to report, and an insert that only adds rows never throws an earlier chunk's error.
+    /// </summary>
+    [Fact]
+    public async Task EveryInsertCarriedByARejectedChunk_IsTold_AndOnlyThey()
+    {
+        await using var store = new TempStore();
+        var client = await store.StartAsync();
+        var db = client.Table<KeyedRow>("keyed");
+        await db.InsertAsync(new KeyedRow { Key = "taken" });
+        var inserter = db.GetQueueInserter(chunkSize: 2);
+        await inserter.InsertAsync(new KeyedRow { Key = "opened" });   // opens the table
+        Assert.Equal(1, await inserter.GetPendingAsync());                // handed over: 1 row waits in the grain
+
+        // The first call fills a chunk and its hand-over leaves at once (a commit takes milliseconds);
+        // the next two are added while it runs, so the next hand-over carries both, and their chunk
+        // holds a UNIQUE conflict. The first call's chunk is committed: it is not told of the other's error.
+        var first = inserter.InsertAsync(new KeyedRow { Key = "first" });
+        var a = inserter.InsertAsync(new KeyedRow { Key = "taken" });
+        var b = inserter.InsertAsync(new KeyedRow { Key = "fresh" });
+        await first;
+        await Assert.ThrowsAsync<ConstraintViolationException>(() => a);
+        await Assert.ThrowsAsync<ConstraintViolationException>(() => b);
+
+        Assert.Equal(0, await inserter.FlushAsync());   // both were told: nothing left to report, nothing waiting
+        await inserter.InsertAsync(new KeyedRow { Key = "after" });
+        Assert.Equal(1, await inserter.FlushAsync());
+        Assert.Equal(new[] { "after", "first", "opened", "taken" }, (await db.SelectAsync()).Select(r => r.Key).Order());
+    }
 }

@@ -166,7 +166,10 @@ def _error(status: int, data: bytes) -> DocTableError:
 
 
 def _rejected(error: DocTableError) -> bool:
-    """True when the silo refused the request itself (4xx but 401, 408, 429): the same rows cannot succeed."""
+    """True when the same rows cannot succeed: the silo refused the request itself (4xx but 401, 408,
+    429), a file of the table is missing, or the silo failed unexpectedly (500 MissingFile, Internal)."""
+    if error.status == 500:
+        return error.code in ("MissingFile", "Internal")
     return 400 <= error.status < 500 and error.status not in (401, 408, 429)
 
 

@@ -11,11 +11,17 @@ namespace DocTable.Orleans;
 /// call per many rows, and rows never stay here longer than one call takes.
 /// </para>
 /// <para>
-/// Errors: when the table rejects a chunk's rows (<see cref="ConstraintViolationException"/>, a wrong
-/// type, …) that chunk is dropped and the error is thrown. When a chunk's write fails for a reason that
-/// may pass (<see cref="StorageException"/> such as a full disk, <see cref="TableUnavailableException"/>,
-/// a timeout), the error is thrown but the rows stay pending: do not add them again; a later
-/// <see cref="FlushAsync"/> writes them, exactly once.
+/// Errors are thrown to the calls that wait for a chunk: the inserts whose hand-over filled it, and
+/// the next <see cref="FlushAsync"/> (or <see cref="DisposeAsync"/>) when no such insert was told. An
+/// insert that only adds rows never throws an earlier chunk's error. An error says that a chunk failed,
+/// not which rows: a chunk holds the rows of every insert since the previous one. When the table rejects a chunk's rows
+/// (<see cref="ConstraintViolationException"/>, a wrong type, …) that chunk is dropped. When its write
+/// fails for a reason that may pass (<see cref="StorageException"/> such as a full disk,
+/// <see cref="TableUnavailableException"/>, a timeout), its rows stay pending in the inserter's grain:
+/// do not add them again; a later <see cref="FlushAsync"/> writes them, exactly once. That holds while
+/// the grain lives: if it is deactivated (idle, or its silo stops) while the table still fails, its
+/// last flush fails and the silo logs the rows as lost; and a hand-over whose call fails on its way
+/// (the grain's silo died) may or may not have delivered its rows.
 /// </para>
 /// </summary>
 public sealed class QueueInserter<T> : IAsyncDisposable where T : new()
@@ -32,9 +38,9 @@ public sealed class QueueInserter<T> : IAsyncDisposable where T : new()
     private int _handing;                     // rows in the hand-over call now running
     private int _grainPending;                // rows the grain held after the last hand-over
     private TaskCompletionSource? _idle;      // set while hand-overs run; completes when all rows are handed over
-    private TaskCompletionSource _next = NewSignal();  // completes when the hand-over that takes the rows now in _rows has been answered
-    private Task _running = Task.CompletedTask;        // completes when the hand-over in flight has been answered
-    private Exception? _error;                // a failed hand-over, thrown to the next call
+    private TaskCompletionSource<Exception?> _next = NewHandOver();   // answered (with its error, if any) by the hand-over that takes the rows now in _rows
+    private Task<Exception?> _running = Task.FromResult<Exception?>(null);  // answered by the hand-over in flight
+    private Exception? _unseen;               // a failed hand-over's error no caller has been told yet
     private Task? _opened;
 
     internal QueueInserter(Table<T> table, IQueueInserterGrain grain, QueueInserterOptions options, DocTableClient? verboseClient)
@@ -50,7 +56,8 @@ public sealed class QueueInserter<T> : IAsyncDisposable where T : new()
 
     /// <summary>
     /// Adds one row. It returns at once, unless the row fills a chunk: then it returns once that chunk
-    /// is committed. An error of an earlier chunk (a row the table rejected) is thrown here.
+    /// is committed, or throws that chunk's error. A call cancelled before it starts adds nothing; one
+    /// cancelled while it waits for its chunk has added its row (it will be written).
     /// </summary>
     public Task InsertAsync(T row, CancellationToken cancellationToken = default)
     {
@@ -67,12 +74,23 @@ public sealed class QueueInserter<T> : IAsyncDisposable where T : new()
         return OpenAndAddAsync(values, cancellationToken);
     }
 
-    /// <summary>Writes every row added so far and waits for the commit (DocTable's <c>dump()</c>). Returns the rows the grain wrote.</summary>
+    /// <summary>
+    /// Writes every row added so far and waits for the commit (DocTable's <c>dump()</c>). Returns the
+    /// rows the grain wrote. Throws the error of a hand-over no caller was told of, or of this flush.
+    /// </summary>
     public async Task<int> FlushAsync(CancellationToken cancellationToken = default)
     {
         if (_opened is null) return 0;
         await EnsureOpenAsync(cancellationToken).ConfigureAwait(false);
         await HandedOverAsync(cancellationToken).ConfigureAwait(false);
+        lock (_gate)
+        {
+            if (_unseen is { } error)
+            {
+                _unseen = null;
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(error);
+            }
+        }
         return await _grain.FlushAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -106,16 +124,16 @@ public sealed class QueueInserter<T> : IAsyncDisposable where T : new()
     /// <summary>
     /// Adds one <paramref name="row"/> or many <paramref name="rows"/> (no list per row on the hot path).
     /// A cancelled call adds nothing. A call whose rows fill a chunk waits for the hand-over that carries
-    /// them (the grain writes full chunks before it answers), not for rows other callers add later.
+    /// them (the grain writes full chunks before it answers), not for rows other callers add later, and
+    /// throws that hand-over's error.
     /// </summary>
     private Task Add(object?[]? row, List<object?[]>? rows, CancellationToken cancellationToken)
     {
         if (cancellationToken.IsCancellationRequested) return Task.FromCanceled(cancellationToken);
         bool start, full;
-        Task carrying;
+        Task<Exception?> carrying;
         lock (_gate)
         {
-            ThrowError();
             if (row is not null) _rows.Add(row);
             else _rows.AddRange(rows!);
             start = _idle is null;
@@ -137,7 +155,7 @@ public sealed class QueueInserter<T> : IAsyncDisposable where T : new()
         while (true)
         {
             List<object?[]> rows;
-            TaskCompletionSource answered;
+            TaskCompletionSource<Exception?> answered;
             lock (_gate)
             {
                 if (_rows.Count == 0)
@@ -151,7 +169,7 @@ public sealed class QueueInserter<T> : IAsyncDisposable where T : new()
                 _rows = [];
                 _handing = rows.Count;
                 answered = _next;
-                _next = NewSignal();
+                _next = NewHandOver();
                 _running = answered.Task;
             }
             int? pending = null;
@@ -167,36 +185,35 @@ public sealed class QueueInserter<T> : IAsyncDisposable where T : new()
             lock (_gate)
             {
                 if (pending is { } held) _grainPending = held;
-                _error ??= error;
+                if (error is not null) _unseen = error;
                 _handing = 0;
             }
-            answered.TrySetResult();
+            answered.TrySetResult(error);
         }
     }
 
-    /// <summary>Completes when every row added so far has been handed over (and every full chunk committed); throws a hand-over's error.</summary>
+    /// <summary>Completes when every row added so far has been handed over (and every full chunk committed), failed or not.</summary>
     private Task HandedOverAsync(CancellationToken cancellationToken)
     {
-        Task last;
+        Task<Exception?> last;
         lock (_gate) last = _rows.Count > 0 ? _next.Task : _running;
-        return AnsweredAsync(last, cancellationToken);
+        return last.WaitAsync(cancellationToken);
     }
 
-    /// <summary>Waits for <paramref name="handOver"/> to be answered, then throws a hand-over's error if one is waiting.</summary>
-    private async Task AnsweredAsync(Task handOver, CancellationToken cancellationToken)
+    /// <summary>Waits for <paramref name="handOver"/> to be answered and throws its error, which its callers have then been told.</summary>
+    private async Task AnsweredAsync(Task<Exception?> handOver, CancellationToken cancellationToken)
     {
-        await handOver.WaitAsync(cancellationToken).ConfigureAwait(false);
-        lock (_gate) ThrowError();
+        if (await handOver.WaitAsync(cancellationToken).ConfigureAwait(false) is not { } error) return;
+        lock (_gate)
+        {
+            if (ReferenceEquals(_unseen, error)) _unseen = null;
+        }
+        System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(error);
     }
 
     private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private void ThrowError()
-    {
-        if (_error is not { } error) return;
-        _error = null;
-        System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(error);
-    }
+    private static TaskCompletionSource<Exception?> NewHandOver() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>Opens (creates or checks) the table once, and sets up the verbose observer.</summary>
     private Task EnsureOpenAsync(CancellationToken cancellationToken)

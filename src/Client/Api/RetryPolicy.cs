@@ -1,6 +1,4 @@
 using System.Globalization;
-using Orleans.Runtime;
-using Orleans.Runtime.Messaging;
 
 namespace DocTable.Orleans;
 
@@ -21,9 +19,7 @@ public sealed record RetryPolicy(TimeSpan Timeout, TimeSpan Delay)
     /// a moment), not of the request itself: the same call may succeed once Orleans has placed the grain
     /// on a live silo.
     /// </summary>
-    public static bool IsTransient(Exception e) => e is SiloUnavailableException or ConnectionFailedException
-        or OrleansMessageRejectionException or TimeoutException or TableUnavailableException or OperationCanceledException
-        || (e is OrleansException && e.InnerException is { } inner && IsTransient(inner));
+    public static bool IsTransient(Exception e) => TransientErrors.Is(e);
 
     /// <summary>
     /// How many failed attempts in a row, without progress between them, <see cref="WatchJobAsync{TArgs}"/>

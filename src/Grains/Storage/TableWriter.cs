@@ -222,7 +222,11 @@ internal sealed class TableWriter
             // SQLite rolled back the whole transaction: the writes before this one are gone too.
             _logger.LogWarning(lost.Cause, "Table {Table}: the open transaction was rolled back by SQLite; {Writes} earlier writes in it fail too", _store.Table, transaction.Count);
             Fail(job, lost.Cause);
-            foreach (var earlier in transaction) Fail(earlier, lost.Cause);
+            // A storage fault (a full disk) is theirs too; another cause (this write's bad rows) is not:
+            // they are told their write was rolled back with the transaction, a fault that may pass.
+            var theirs = lost.Cause as StorageException ?? new StorageException(
+                $"Table '{_store.Table}': the transaction holding this write was rolled back when another write in it failed ({lost.Cause.Message}); nothing of this write was stored.");
+            foreach (var earlier in transaction) Fail(earlier, theirs);
             transaction.Clear();
             return;
         }
