@@ -21,6 +21,19 @@ public sealed class RetryPolicyTests
     }
 
     [Fact]
+    public async Task CallsThatHangUntilTheyTimeOut_DoNotStartNewStreaks_AndGiveUp()
+    {
+        var attempts = 0;
+        await Assert.ThrowsAsync<TimeoutException>(() => Short.RunAsync<int>(async () =>
+        {
+            attempts++;
+            await Task.Delay(TimeSpan.FromMilliseconds(400));   // longer than the policy's 300 ms, as a call timeout longer than the policy
+            throw new TimeoutException("no answer");
+        }, CancellationToken.None).WaitAsync(TimeSpan.FromMinutes(1)));
+        Assert.Equal(2, attempts);   // the first starts the streak, the second ends it past the bound
+    }
+
+    [Fact]
     public async Task CallsThatKeepFailing_GiveUpWithTheLastError_AndTypedErrorsAreNotRetried()
     {
         var attempts = 0;

@@ -148,7 +148,7 @@ public sealed record RetryPolicy(TimeSpan Timeout, TimeSpan Delay)
     /// Runs <paramref name="call"/> until it succeeds, fails for good, or its transient failures have
     /// gone on for <see cref="Timeout"/>. The time counts from the first failure of a streak, not from
     /// the start: a long call (a producer's whole run) that fails after working for longer than
-    /// <see cref="Timeout"/> starts a new streak.
+    /// <see cref="Timeout"/> starts a new streak (unless it failed by timing out).
     /// </summary>
     public async Task<T> RunAsync<T>(Func<Task<T>> call, CancellationToken cancellationToken)
     {
@@ -164,7 +164,9 @@ public sealed record RetryPolicy(TimeSpan Timeout, TimeSpan Delay)
             catch (Exception e) when (IsTransient(e) && !cancellationToken.IsCancellationRequested)
             {
                 var now = DateTime.UtcNow;
-                if (failingSince is null || now - attempt >= Timeout) failingSince = now;
+                // An attempt that worked for longer than the bound before it failed starts a new streak;
+                // one that hung until its call timed out did nothing we know of, and does not.
+                if (failingSince is null || (now - attempt >= Timeout && e is not TimeoutException)) failingSince = now;
                 if (now - failingSince >= Timeout) throw;
             }
             await Task.Delay(Delay, cancellationToken).ConfigureAwait(false);
