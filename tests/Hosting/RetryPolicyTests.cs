@@ -2,7 +2,7 @@ using Xunit;
 
 namespace DocTable.Orleans.Tests.Hosting;
 
-/// <summary><see cref="RetryPolicy.RunAsync{T}"/>: its time bound counts from the first failure of a streak.</summary>
+/// <summary><c>RetryPolicy.RunAsync</c>: its time bound counts from the first failure of a streak, and progress starts a new one.</summary>
 public sealed class RetryPolicyTests
 {
     private static readonly RetryPolicy Short = new(TimeSpan.FromMilliseconds(300), TimeSpan.FromMilliseconds(10));
@@ -21,7 +21,7 @@ public sealed class RetryPolicyTests
     }
 
     [Fact]
-    public async Task CallsThatHangUntilTheyTimeOut_DoNotStartNewStreaks_AndGiveUp()
+    public async Task CallsThatHangUntilTheyTimeOut_GiveUpOnceTheBoundHasPassedSinceTheFirstFailure()
     {
         var attempts = 0;
         await Assert.ThrowsAsync<TimeoutException>(() => Short.RunAsync<int>(async () =>
@@ -31,6 +31,28 @@ public sealed class RetryPolicyTests
             throw new TimeoutException("no answer");
         }, CancellationToken.None).WaitAsync(TimeSpan.FromMinutes(1)));
         Assert.Equal(2, attempts);   // the first starts the streak, the second ends it past the bound
+    }
+
+    [Fact]
+    public async Task AnAttemptThatReportedProgress_StartsANewStreak_SoAProducerSurvivesEveryFailureAfterProgress()
+    {
+        var attempts = 0;
+        var error = await Assert.ThrowsAsync<TimeoutException>(() => Short.RunAsync(async progress =>
+        {
+            switch (++attempts)
+            {
+                case 1: throw new TableUnavailableException("the group is restarting");   // starts a streak
+                case 2:
+                    progress.Report(1000);                               // stored a batch ...
+                    await Task.Delay(TimeSpan.FromMilliseconds(400));    // ... worked past the bound since the first failure ...
+                    throw new TimeoutException("the silo went away");   // ... then lost its silo
+                case 3:
+                    await Task.Delay(TimeSpan.FromMilliseconds(400));    // no progress: the streak that began at attempt 2's failure ...
+                    throw new TimeoutException("still away");           // ... ends here, past the bound
+                default: return attempts;
+            }
+        }, CancellationToken.None));
+        Assert.Equal(("still away", 3), (error.Message, attempts));   // attempt 2 was retried after its progress; attempt 3, without any, was the last
     }
 
     [Fact]

@@ -146,30 +146,52 @@ public sealed record RetryPolicy(TimeSpan Timeout, TimeSpan Delay)
 
     /// <summary>
     /// Runs <paramref name="call"/> until it succeeds, fails for good, or its transient failures have
-    /// gone on for <see cref="Timeout"/>. The time counts from the first failure of a streak, not from
-    /// the start: a long call (a producer's whole run) that fails after working for longer than
-    /// <see cref="Timeout"/> starts a new streak (unless it failed by timing out).
+    /// gone on for <see cref="Timeout"/> since the first of them, however long each attempt took.
     /// </summary>
-    public async Task<T> RunAsync<T>(Func<Task<T>> call, CancellationToken cancellationToken)
+    public Task<T> RunAsync<T>(Func<Task<T>> call, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(call);
+        return RunAsync(_ => call(), cancellationToken);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="call"/> until it succeeds, fails for good, or its transient failures have
+    /// gone on for <see cref="Timeout"/> without progress: the call is given a reporter (e.g. for
+    /// <see cref="ProducerContext.Progress"/>), and an attempt that reported progress before it failed
+    /// starts a new streak. So a producer that ingests for hours survives every silo failure it meets,
+    /// and one that fails over and over without storing anything gives up.
+    /// </summary>
+    public async Task<T> RunAsync<T>(Func<IProgress<long>, Task<T>> call, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(call);
+        var progress = new ProgressCount();
         DateTime? failingSince = null;
+        long seen = 0;
         while (true)
         {
-            var attempt = DateTime.UtcNow;
             try
             {
-                return await call().ConfigureAwait(false);
+                return await call(progress).ConfigureAwait(false);
             }
             catch (Exception e) when (IsTransient(e) && !cancellationToken.IsCancellationRequested)
             {
                 var now = DateTime.UtcNow;
-                // An attempt that worked for longer than the bound before it failed starts a new streak;
-                // one that hung until its call timed out did nothing we know of, and does not.
-                if (failingSince is null || (now - attempt >= Timeout && e is not TimeoutException)) failingSince = now;
+                var reports = progress.Reports;
+                if (failingSince is null || reports != seen) failingSince = now;
+                seen = reports;
                 if (now - failingSince >= Timeout) throw;
             }
             await Task.Delay(Delay, cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>Counts the reports of progress it is given.</summary>
+    private sealed class ProgressCount : IProgress<long>
+    {
+        private long _reports;
+
+        public long Reports => Interlocked.Read(ref _reports);
+
+        public void Report(long value) => Interlocked.Increment(ref _reports);
     }
 }

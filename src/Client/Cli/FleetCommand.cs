@@ -77,7 +77,8 @@ internal static class FleetCommand
                 await using var client = await DocTableClient.ConnectAsync(parse.GetValue(cluster)!, TimeSpan.FromSeconds(parse.GetValue(callTimeout)), ct);
                 var job = new InsertNumbersJob(parse.GetValue(table)!, parse.GetValue(process)!, parse.GetValue(from), parse.GetValue(count), parse.GetValue(chunk), parse.GetValue(inFlight));
                 var context = new ProducerContext(parse.GetValue(producer)!, 0, client.GrainFactory);
-                var written = await RetryPolicy.Default.RunAsync(() => new Grains.InsertNumbers().RunAsync(job, context, ct), ct);
+                // Each batch it has confirmed is progress: a silo failure after progress starts a new streak.
+                var written = await RetryPolicy.Default.RunAsync(progress => new Grains.InsertNumbers().RunAsync(job, context with { Progress = progress }, ct), ct);
                 terminal.Output.WriteLine($"done {written}");
                 return 0;
             }
