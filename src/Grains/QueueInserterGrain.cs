@@ -14,7 +14,8 @@ namespace DocTable.Orleans.Grains;
 /// whose write failed for a reason that may pass (a timeout, a silo or the catalog down, a full disk)
 /// stays at the head and is sent again with the same sequence, so it is stored exactly once whether or
 /// not the failed attempt had committed. A chunk the table rejects (a constraint, a wrong type) is
-/// dropped, and the error goes to the caller (or, for a timed flush, to the next caller).
+/// dropped, and the error goes to the caller (or, for a timed flush, to the next <see cref="FlushAsync"/>).
+/// The timer tries a kept chunk again at most once per flush interval (and at least a second apart).
 /// </para>
 /// </summary>
 public sealed class QueueInserterGrain(LocalQueueInserters registry, ILogger<QueueInserterGrain> logger) : Grain, IQueueInserterGrain
@@ -23,7 +24,8 @@ public sealed class QueueInserterGrain(LocalQueueInserters registry, ILogger<Que
     private List<object?[]> _buffer = [];
     private long _oldestTick;
     private IGrainTimer? _timer;
-    private Exception? _timerError;
+    private Exception? _timerError;           // a chunk a timed flush had to drop, for the next FlushAsync
+    private long _failedTick;                 // when the kept chunk's last write failed (0: it has not)
     private string? _producerId;              // this activation's producer id: grain key + "#" + a fresh id
     private long _sequence;                   // the last sequence given to a chunk
     private Chunk? _unsent;                   // a cut chunk whose write has not been answered yet
@@ -57,10 +59,11 @@ public sealed class QueueInserterGrain(LocalQueueInserters registry, ILogger<Que
     }
 
     /// <inheritdoc/>
-    public Task<int> FlushAsync(CancellationToken cancellationToken = default)
+    public async Task<int> FlushAsync(CancellationToken cancellationToken = default)
     {
+        var written = await WriteAllAsync(cancellationToken);
         ThrowTimerError();
-        return WriteAllAsync(cancellationToken);
+        return written;
     }
 
     /// <summary>Writes the unsent chunk and every buffered row, chunk by chunk; returns the rows written.</summary>
@@ -82,14 +85,25 @@ public sealed class QueueInserterGrain(LocalQueueInserters registry, ILogger<Que
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         _timer?.Dispose();
-        var rows = Pending;
         try
         {
-            await WriteAllAsync(CancellationToken.None);
+            // A chunk the table rejects is dropped: the chunks behind it are still written.
+            while (Pending > 0)
+            {
+                var rows = Pending;
+                try
+                {
+                    await WriteAllAsync(CancellationToken.None);
+                }
+                catch (Exception e) when (!MayPass(e))
+                {
+                    logger.LogError(e, "Queue inserter {Key}: a chunk was rejected on deactivation ({Reason}) and dropped; {Rows} rows were waiting", this.GetPrimaryKeyString(), reason, rows);
+                }
+            }
         }
         catch (Exception e)
         {
-            logger.LogError(e, "Queue inserter {Key} could not flush {Rows} rows on deactivation ({Reason})", this.GetPrimaryKeyString(), rows, reason);
+            logger.LogError(e, "Queue inserter {Key} could not flush {Rows} rows on deactivation ({Reason}); they are lost", this.GetPrimaryKeyString(), Pending, reason);
         }
         finally
         {
@@ -150,15 +164,26 @@ public sealed class QueueInserterGrain(LocalQueueInserters registry, ILogger<Que
         {
             await table.InsertAsync(new RowBatch(settings.Columns, chunk.Rows), new InsertOptions(OnConflict.Fail, _producerId, chunk.Sequence), cancellationToken);
         }
-        catch (Exception e) when (!MayPass(e))
+        catch (Exception e) when (MayPass(e))
+        {
+            _failedTick = Environment.TickCount64;   // kept: the timer waits a while before it tries again
+            throw;
+        }
+        catch (Exception)
         {
             // The table's answer about these rows: sending them again cannot help. Nothing of the chunk
             // is stored, so its sequence goes to the next chunk: no gap, and the table's watermark moves on.
             _unsent = null;
             _sequence = chunk.Sequence - 1;
+            _failedTick = 0;
             throw;
         }
         _unsent = null;
+        if (_failedTick != 0)
+        {
+            _failedTick = 0;
+            logger.LogInformation("Queue inserter {Key}: a kept chunk of {Rows} rows was written after all", this.GetPrimaryKeyString(), chunk.Rows.Count);
+        }
         return chunk.Rows.Count;
     }
 
@@ -184,28 +209,35 @@ public sealed class QueueInserterGrain(LocalQueueInserters registry, ILogger<Que
     }
 
     /// <summary>
-    /// Time trigger; it also tries a kept chunk again. Nobody waits on a timer flush, so its failure
-    /// (e.g. a chunk the table rejected) is kept and thrown by the next <see cref="FlushAsync"/>
-    /// instead of vanishing. An insert never throws it: it would read as the insert's own failure.
+    /// Time trigger; it also tries a kept chunk again, at most once per interval (at least a second
+    /// apart). Nobody waits on a timer flush: a chunk it had to drop is reported by the next
+    /// <see cref="FlushAsync"/> instead of vanishing (an insert never throws it: it would read as the
+    /// insert's own failure); a failure that may pass is not reported, since the rows are kept.
     /// </summary>
     private async Task OnTimerAsync(CancellationToken cancellationToken)
     {
-        if (Pending > 0 && _options?.FlushInterval is { } interval
-            && (_unsent is not null || Environment.TickCount64 - _oldestTick >= (long)interval.TotalMilliseconds))
+        if (Pending == 0 || _options?.FlushInterval is not { } interval) return;
+        var now = Environment.TickCount64;
+        var due = _unsent is not null
+            ? now - _failedTick >= Math.Max((long)interval.TotalMilliseconds, 1000)
+            : now - _oldestTick >= (long)interval.TotalMilliseconds;
+        if (!due) return;
+        var rows = Pending;
+        var failing = _failedTick != 0;
+        try
         {
-            var rows = Pending;
-            try
-            {
-                await WriteAllAsync(cancellationToken);
-                // A failure that passed: the rows it held back are written, there is nothing to report.
-                if (_timerError is { } earlier && MayPass(earlier)) _timerError = null;
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                logger.LogWarning(e, "Queue inserter {Key}: timed flush of {Rows} rows failed", this.GetPrimaryKeyString(), rows);
-                // A chunk dropped for its rows stays reported until a caller has been told.
-                if (_timerError is null || MayPass(_timerError)) _timerError = e;
-            }
+            await WriteAllAsync(cancellationToken);
+        }
+        catch (Exception e) when (MayPass(e))
+        {
+            // Kept, tried again later; said once, not at every retry.
+            if (!failing) logger.LogWarning(e, "Queue inserter {Key}: timed flush of {Rows} rows failed; the rows are kept and tried again", this.GetPrimaryKeyString(), rows);
+            else logger.LogDebug(e, "Queue inserter {Key}: a kept chunk failed again", this.GetPrimaryKeyString());
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            logger.LogWarning(e, "Queue inserter {Key}: a chunk of a timed flush was rejected and dropped", this.GetPrimaryKeyString());
+            _timerError ??= e;   // the first dropped chunk stays reported until a flush has told it
         }
     }
 

@@ -59,6 +59,19 @@ public static class DocTableWeb
     private sealed record ApiEndpoint(bool NeedsToken)
     {
         public static readonly ApiEndpoint Open = new(false), Guarded = new(true);
+
+        /// <summary>
+        /// The API endpoint a request matched; for a request that matched none of ours (a method a
+        /// route does not take gets routing's own 405 endpoint), the API's by its path, in any case.
+        /// </summary>
+        public static ApiEndpoint? Of(HttpContext context)
+        {
+            if (context.GetEndpoint()?.Metadata.GetMetadata<ApiEndpoint>() is { } matched) return matched;
+            var path = context.Request.Path;
+            if (path.Equals("/health", StringComparison.OrdinalIgnoreCase)) return Open;
+            return path.Equals("/metrics", StringComparison.OrdinalIgnoreCase) || path.StartsWithSegments("/tables", StringComparison.OrdinalIgnoreCase)
+                ? Guarded : null;
+        }
     }
 
     /// <summary>
@@ -72,7 +85,7 @@ public static class DocTableWeb
         return (context, next) =>
         {
             var onDashboard = dashboardPort is { } port && context.Connection.LocalPort == port;
-            var api = context.GetEndpoint()?.Metadata.GetMetadata<ApiEndpoint>();
+            var api = ApiEndpoint.Of(context);
             if (onDashboard == api is not null)
                 return HttpErrors.WriteAsync(context.Response, StatusCodes.Status404NotFound, "NotFound",
                     onDashboard ? "The dashboard's endpoint serves the dashboard only; the table API is on the silo's --http endpoint." : "No such route on this endpoint.");

@@ -137,7 +137,8 @@ public sealed class DiskFullTests(ITestOutputHelper output)
         await using var inserter = table.GetQueueInserter(chunkSize: 1000, flushInterval: TimeSpan.FromMilliseconds(50));
         await inserter.InsertManyAsync(Rows("queued", 100, 4000));
         await Wait.UntilAsync(() => Task.FromResult(log.Contains("timed flush of 100 rows failed")), "the timer met the full disk");
-        await inserter.InsertManyAsync(Rows("later", 50, 100));   // not refused with the timer's error
+        await inserter.InsertManyAsync(Rows("later", 50, 100));
+        Assert.Equal(150, await inserter.GetPendingAsync());   // handed over and taken, not refused with the timer's error
         Assert.Equal(10, await table.CountAsync());
 
         File.Delete(filler);

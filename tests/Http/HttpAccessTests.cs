@@ -100,6 +100,20 @@ public sealed class HttpAccessTests
                 Assert.Equal((path, HttpStatusCode.NotFound), (path, (await SiloProcess.GetStatusAsync(silo.DashboardPort!.Value, path))!.Value));
             foreach (var path in new[] { "/TABLES", "/Metrics" })
                 Assert.Equal((path, HttpStatusCode.Unauthorized), (path, (await SiloProcess.GetStatusAsync(new Uri(silo.Url).Port, path))!.Value));
+            // A method a route does not take: the API's answer (401 without the token, then 405) on its
+            // port, 404 on the dashboard's, which does not show the API's routes.
+            foreach (var (port, expected) in new[] { (new Uri(silo.Url).Port, HttpStatusCode.Unauthorized), (silo.DashboardPort!.Value, HttpStatusCode.NotFound) })
+            {
+                using var post = await SiloProcess.Http.PostAsync($"http://127.0.0.1:{port}/tables/guarded", HttpSilo.Json("{}"));
+                Assert.Equal(expected, post.StatusCode);
+                Assert.False(post.Content.Headers.Allow.Count > 0, $"Allow: {post.Content.Headers.Allow}");
+            }
+            using (var wrongMethod = new HttpRequestMessage(HttpMethod.Post, "/tables/guarded") { Content = HttpSilo.Json("{}") })
+            {
+                wrongMethod.Headers.Authorization = new AuthenticationHeaderValue("Bearer", "s3cret-token");
+                using var answer = await silo.Http.SendAsync(wrongMethod);
+                Assert.Equal(HttpStatusCode.MethodNotAllowed, answer.StatusCode);
+            }
             using (var grainTypes = await SiloProcess.Http.GetAsync($"http://127.0.0.1:{silo.DashboardPort}/GrainTypes"))
                 Assert.Equal(HttpStatusCode.OK, grainTypes.StatusCode);
 

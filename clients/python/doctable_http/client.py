@@ -167,9 +167,10 @@ def _error(status: int, data: bytes) -> DocTableError:
 
 def _rejected(error: DocTableError) -> bool:
     """True when the same rows cannot succeed: the silo refused the request itself (4xx but 401, 408,
-    429), a file of the table is missing, or the silo failed unexpectedly (500 MissingFile, Internal)."""
+    429) or a file of the table is missing (500 MissingFile). Anything else may pass, and sending the
+    chunk again under its producer id and sequence is safe."""
     if error.status == 500:
-        return error.code in ("MissingFile", "Internal")
+        return error.code == "MissingFile"
     return 400 <= error.status < 500 and error.status not in (401, 408, 429)
 
 

@@ -11,8 +11,8 @@ namespace DocTable.Orleans;
 /// call per many rows, and rows never stay here longer than one call takes.
 /// </para>
 /// <para>
-/// Errors are thrown to the calls that wait for a chunk: the inserts whose hand-over filled it, and
-/// the next <see cref="FlushAsync"/> (or <see cref="DisposeAsync"/>) when no such insert was told. An
+/// Errors are thrown to the calls that wait for a chunk: the inserts whose hand-over filled it, or,
+/// when no insert waited, the next <see cref="FlushAsync"/> (or <see cref="DisposeAsync"/>). An
 /// insert that only adds rows never throws an earlier chunk's error. An error says that a chunk failed,
 /// not which rows: a chunk holds the rows of every insert since the previous one. When the table rejects a chunk's rows
 /// (<see cref="ConstraintViolationException"/>, a wrong type, …) that chunk is dropped. When its write
@@ -38,9 +38,9 @@ public sealed class QueueInserter<T> : IAsyncDisposable where T : new()
     private int _handing;                     // rows in the hand-over call now running
     private int _grainPending;                // rows the grain held after the last hand-over
     private TaskCompletionSource? _idle;      // set while hand-overs run; completes when all rows are handed over
-    private TaskCompletionSource<Exception?> _next = NewHandOver();   // answered (with its error, if any) by the hand-over that takes the rows now in _rows
-    private Task<Exception?> _running = Task.FromResult<Exception?>(null);  // answered by the hand-over in flight
-    private Exception? _unseen;               // a failed hand-over's error no caller has been told yet
+    private HandOver _next = new();           // the hand-over that will take the rows now in _rows
+    private Task _running = Task.CompletedTask;  // answered by the hand-over in flight
+    private readonly Queue<Exception> _unseen = new();  // errors of failed hand-overs no insert was told, for the next flush
     private Task? _opened;
 
     internal QueueInserter(Table<T> table, IQueueInserterGrain grain, QueueInserterOptions options, DocTableClient? verboseClient)
@@ -57,7 +57,8 @@ public sealed class QueueInserter<T> : IAsyncDisposable where T : new()
     /// <summary>
     /// Adds one row. It returns at once, unless the row fills a chunk: then it returns once that chunk
     /// is committed, or throws that chunk's error. A call cancelled before it starts adds nothing; one
-    /// cancelled while it waits for its chunk has added its row (it will be written).
+    /// cancelled while it waits for its chunk has added its row (written with its chunk, unless the
+    /// table rejects that chunk; the next flush then reports it).
     /// </summary>
     public Task InsertAsync(T row, CancellationToken cancellationToken = default)
     {
@@ -76,22 +77,20 @@ public sealed class QueueInserter<T> : IAsyncDisposable where T : new()
 
     /// <summary>
     /// Writes every row added so far and waits for the commit (DocTable's <c>dump()</c>). Returns the
-    /// rows the grain wrote. Throws the error of a hand-over no caller was told of, or of this flush.
+    /// rows the grain wrote. Throws this flush's error; else, once the rows are written, the error of
+    /// a chunk or hand-over that failed earlier and that no insert was told of (one per flush).
     /// </summary>
     public async Task<int> FlushAsync(CancellationToken cancellationToken = default)
     {
         if (_opened is null) return 0;
         await EnsureOpenAsync(cancellationToken).ConfigureAwait(false);
         await HandedOverAsync(cancellationToken).ConfigureAwait(false);
+        var written = await _grain.FlushAsync(cancellationToken).ConfigureAwait(false);
         lock (_gate)
         {
-            if (_unseen is { } error)
-            {
-                _unseen = null;
-                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(error);
-            }
+            if (_unseen.TryDequeue(out var error)) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(error);
         }
-        return await _grain.FlushAsync(cancellationToken).ConfigureAwait(false);
+        return written;
     }
 
     /// <summary>Rows added and not yet written.</summary>
@@ -131,7 +130,7 @@ public sealed class QueueInserter<T> : IAsyncDisposable where T : new()
     {
         if (cancellationToken.IsCancellationRequested) return Task.FromCanceled(cancellationToken);
         bool start, full;
-        Task<Exception?> carrying;
+        HandOver carrying;
         lock (_gate)
         {
             if (row is not null) _rows.Add(row);
@@ -143,7 +142,8 @@ public sealed class QueueInserter<T> : IAsyncDisposable where T : new()
                 QueueInserterHandOvers.Track(_idle.Task);
             }
             full = _grainPending + _handing + _rows.Count >= _baseOptions.ChunkSize;
-            carrying = _next.Task;
+            carrying = _next;
+            if (full) carrying.Waiters++;
         }
         if (start) _ = HandOverAsync();
         return full ? AnsweredAsync(carrying, cancellationToken) : Task.CompletedTask;
@@ -155,7 +155,7 @@ public sealed class QueueInserter<T> : IAsyncDisposable where T : new()
         while (true)
         {
             List<object?[]> rows;
-            TaskCompletionSource<Exception?> answered;
+            HandOver answered;
             lock (_gate)
             {
                 if (_rows.Count == 0)
@@ -169,8 +169,8 @@ public sealed class QueueInserter<T> : IAsyncDisposable where T : new()
                 _rows = [];
                 _handing = rows.Count;
                 answered = _next;
-                _next = NewHandOver();
-                _running = answered.Task;
+                _next = new HandOver();
+                _running = answered.Done.Task;
             }
             int? pending = null;
             Exception? error = null;
@@ -185,35 +185,60 @@ public sealed class QueueInserter<T> : IAsyncDisposable where T : new()
             lock (_gate)
             {
                 if (pending is { } held) _grainPending = held;
-                if (error is not null) _unseen = error;
+                if (error is not null && answered.Waiters == 0) _unseen.Enqueue(error);   // nobody to tell now: the next flush
                 _handing = 0;
             }
-            answered.TrySetResult(error);
+            answered.Done.TrySetResult(error);
         }
     }
 
     /// <summary>Completes when every row added so far has been handed over (and every full chunk committed), failed or not.</summary>
     private Task HandedOverAsync(CancellationToken cancellationToken)
     {
-        Task<Exception?> last;
-        lock (_gate) last = _rows.Count > 0 ? _next.Task : _running;
+        Task last;
+        lock (_gate) last = _rows.Count > 0 ? _next.Done.Task : _running;
         return last.WaitAsync(cancellationToken);
     }
 
-    /// <summary>Waits for <paramref name="handOver"/> to be answered and throws its error, which its callers have then been told.</summary>
-    private async Task AnsweredAsync(Task<Exception?> handOver, CancellationToken cancellationToken)
+    /// <summary>
+    /// Waits, as one of its <see cref="HandOver.Waiters"/>, for <paramref name="handOver"/> to be
+    /// answered and throws its error. A waiter that stops waiting (cancelled) leaves an error that no
+    /// other waiter was told to the next flush.
+    /// </summary>
+    private async Task AnsweredAsync(HandOver handOver, CancellationToken cancellationToken)
     {
-        if (await handOver.WaitAsync(cancellationToken).ConfigureAwait(false) is not { } error) return;
-        lock (_gate)
+        Exception? error;
+        try
         {
-            if (ReferenceEquals(_unseen, error)) _unseen = null;
+            error = await handOver.Done.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
+        catch (OperationCanceledException)
+        {
+            lock (_gate)
+            {
+                if (--handOver.Waiters == 0 && !handOver.Told && handOver.Done.Task.IsCompleted && handOver.Done.Task.Result is { } missed)
+                    _unseen.Enqueue(missed);
+            }
+            throw;
+        }
+        if (error is null) return;
+        lock (_gate) handOver.Told = true;
         System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(error);
     }
 
     private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private static TaskCompletionSource<Exception?> NewHandOver() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+    /// <summary>One hand-over call: its outcome (null or its error) and the inserts waiting to be told it.</summary>
+    private sealed class HandOver
+    {
+        public TaskCompletionSource<Exception?> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        /// <summary>Inserts waiting for this hand-over (under the handle's gate).</summary>
+        public int Waiters { get; set; }
+
+        /// <summary>True once a waiter has thrown its error (under the handle's gate).</summary>
+        public bool Told { get; set; }
+    }
 
     /// <summary>Opens (creates or checks) the table once, and sets up the verbose observer.</summary>
     private Task EnsureOpenAsync(CancellationToken cancellationToken)

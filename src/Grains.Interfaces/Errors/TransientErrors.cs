@@ -3,7 +3,11 @@ using Orleans.Runtime.Messaging;
 
 namespace DocTable.Orleans;
 
-/// <summary>Which failures may pass, so that the same call under the same key can succeed later.</summary>
+/// <summary>
+/// Which failures may pass, so that the same call under the same key can succeed later: what
+/// <c>RetryPolicy</c> retries. A queue inserter keeps a chunk for these and for storage faults and an
+/// unreachable cluster too (it tries the chunk again later, not at once).
+/// </summary>
 public static class TransientErrors
 {
     /// <summary>
